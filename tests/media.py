@@ -1,0 +1,109 @@
+"""Test media made on the fly: real H.264 files written by PyAV, with real faces from scikit-image.
+
+Nothing generated here is committed; every test makes what it needs under its tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+SHARED_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+SHARED_FORMAT = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "format")
+
+
+@lru_cache(maxsize=1)
+def astronaut_face() -> np.ndarray:
+    """Eileen Collins' portrait (public domain, shipped by scikit-image), cropped to head and shoulders, BGR."""
+    from skimage import data
+
+    rgb = data.astronaut()[0:260, 110:330]
+    return np.ascontiguousarray(rgb[:, :, ::-1])
+
+
+def face_frame(
+    index: int, width: int = 640, height: int = 360, speed: int = 3, face_height: int = 200
+) -> np.ndarray:
+    """One BGR frame: a grey gradient background and the portrait sliding left to right."""
+    import cv2
+
+    frame = np.empty((height, width, 3), np.uint8)
+    frame[:] = np.linspace(60, 160, width, dtype=np.uint8)[None, :, None]
+    face = astronaut_face()
+    scale = face_height / face.shape[0]
+    face = cv2.resize(face, (round(face.shape[1] * scale), face_height), interpolation=cv2.INTER_AREA)
+    fh, fw = face.shape[:2]
+    x = (20 + index * speed) % max(1, width - fw)
+    y = max(0, (height - fh) // 2)
+    frame[y : y + fh, x : x + fw] = face[: height - y, : width - x]
+    return frame
+
+
+def write_video(
+    path: str | os.PathLike[str],
+    frames: int = 30,
+    fps: Fraction | int | float = 25,
+    width: int = 640,
+    height: int = 360,
+    codec: str = "libx264",
+    faces: bool = True,
+    pts: list[int] | None = None,
+    time_base: Fraction | None = None,
+    rotation: int = 0,
+) -> str:
+    """Encode a short video with PyAV. ``pts`` (in ``time_base`` units) makes a variable-frame-rate file."""
+    import av
+
+    path = os.fspath(path)
+    rate = Fraction(fps).limit_denominator(1001)
+    with av.open(path, mode="w") as container:
+        stream = container.add_stream(codec, rate=rate)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "ultrafast", "crf": "23"}
+        if time_base is not None:
+            stream.codec_context.time_base = time_base
+            stream.time_base = time_base
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for i in range(frames):
+            image = face_frame(i, width, height) if faces else np.full((height, width, 3), 90, np.uint8)
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            if pts is not None:
+                frame.pts = pts[i]
+                frame.time_base = time_base
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def write_audio_only(path: str | os.PathLike[str], seconds: float = 1.0) -> str:
+    """An AAC-in-MP4 file with no video stream."""
+    import av
+
+    path = os.fspath(path)
+    rate = 16000
+    with av.open(path, mode="w") as container:
+        stream = container.add_stream("aac", rate=rate)
+        samples = int(seconds * rate)
+        tone = (0.2 * np.sin(np.arange(samples) * 2 * np.pi * 440 / rate)).astype(np.float32)[None, :]
+        frame = av.AudioFrame.from_ndarray(tone, format="fltp", layout="mono")
+        frame.sample_rate = rate
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def truncate_file(src: str | os.PathLike[str], dst: str | os.PathLike[str], keep: float = 0.5) -> str:
+    """Copy the first ``keep`` fraction of a file's bytes: a download cut short."""
+    data = open(src, "rb").read()
+    with open(dst, "wb") as handle:
+        handle.write(data[: max(1, int(len(data) * keep))])
+    return os.fspath(dst)
