@@ -20,6 +20,7 @@ from tasks.results import FaceTracks, VideoResult
 
 JSON_VERSION = 1
 DECIMALS = 6
+FACE_KEYS = ("id", "x", "y", "width", "height")
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def build_document(result: VideoResult, fragment_seconds: float | None = None) -
             fragment["interval"] = grid.interval
             fragment["events"] = [
                 [
-                    {"id": ids[i], "x": rows[i][0], "y": rows[i][1], "width": rows[i][2], "height": rows[i][3]}
+                    dict(zip(FACE_KEYS, (ids[i], *rows[i]), strict=True))
                     for i in range(bounds[f], bounds[f + 1])
                 ]
                 for f in range(first, last)

@@ -17,7 +17,7 @@ SHARED_FORMAT = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "f
 
 @lru_cache(maxsize=1)
 def astronaut_face() -> np.ndarray:
-    """Eileen Collins' portrait (public domain, shipped by scikit-image), cropped to head and shoulders, BGR."""
+    """Eileen Collins' portrait (public domain, shipped by scikit-image), head and shoulders, BGR."""
     from skimage import data
 
     rgb = data.astronaut()[0:260, 110:330]
@@ -103,7 +103,8 @@ def write_audio_only(path: str | os.PathLike[str], seconds: float = 1.0) -> str:
 
 def truncate_file(src: str | os.PathLike[str], dst: str | os.PathLike[str], keep: float = 0.5) -> str:
     """Copy the first ``keep`` fraction of a file's bytes: a download cut short."""
-    data = open(src, "rb").read()
+    with open(src, "rb") as handle:
+        data = handle.read()
     with open(dst, "wb") as handle:
         handle.write(data[: max(1, int(len(data) * keep))])
     return os.fspath(dst)
