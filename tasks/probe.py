@@ -71,7 +71,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         raise BadInputError(f"{name}: cannot open ({exc.strerror or exc})") from None
     with container:
         if not container.streams.video:
-            kinds = sorted({s.type for s in container.streams}) or ["no streams"]
+            kinds: list[str] = sorted({str(s.type) for s in container.streams}) or ["no streams"]
             raise BadInputError(f"{name}: has no video stream (found: {', '.join(kinds)})")
         stream = container.streams.video[0]
         ctx = stream.codec_context
