@@ -1,0 +1,267 @@
+"""FaceTracker: gives every face a stable id across frames.
+
+ByteTrack's idea, written here from the paper (facexlib's SORT is GPL-3): confident detections are
+matched first; then low-score detections may only *extend* tracks that already exist, which keeps a
+face through blur or partial occlusion without letting background clutter start new tracks. Matching
+is Hungarian on IoU between Kalman-predicted boxes and detections.
+
+What makes ids right rather than merely stable:
+- a track is confirmed only after ``confirm_hits`` matches in a row (one-frame false positives never get
+  an id), and its tentative frames are then back-filled so a face's first frames are not lost;
+- a lost track is remembered for ``lost_seconds`` so a face hidden for a moment keeps its id; it is
+  matched against both its predicted box and where it was last seen (occluders rarely move faces);
+- gaps are filled by interpolation once a face is found again (and between detections when detecting
+  every Nth frame), so redaction does not flicker;
+- ids are numbered 0, 1, 2 … in order of first appearance when the video is finished.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from models.detections import Detections
+from models.kalman import BoxKalman
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    high_threshold: float = 0.5  # detections this confident match first and may start tracks
+    low_threshold: float = 0.1  # down to this, detections can only extend existing tracks
+    new_track_threshold: float = 0.6  # a new track needs a detection at least this confident
+    match_iou: float = 0.2  # first stage: confident detections vs all tracks
+    low_match_iou: float = 0.5  # second stage: low-score detections vs tracked faces
+    tentative_match_iou: float = 0.3  # unconfirmed tracks vs leftover confident detections
+    confirm_hits: int = 3
+    lost_seconds: float = 1.0
+    fill_gap_seconds: float = 0.5  # misses up to this long between two sightings are interpolated
+    min_face: float = 0.0  # pixels, shorter side; smaller detections are ignored
+
+
+@dataclass
+class TrackletArrays:
+    """A finished tracker's output in decoded-frame space, sorted by (frame, track)."""
+
+    frame: np.ndarray  # int64
+    track: np.ndarray  # int64, 0..K-1 by first appearance
+    xyxy: np.ndarray  # float32 (N, 4)
+    confidence: np.ndarray  # float32
+    landmarks: np.ndarray  # float32 (N, 5, 2)
+    observed: np.ndarray  # bool: True where a detection was matched, False where interpolated
+
+
+@dataclass
+class _Track:
+    key: int
+    kalman: BoxKalman
+    last_frame: int
+    last_box: np.ndarray
+    hits: int = 1
+    confirmed: bool = False
+    frames: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    marks: list[np.ndarray] = field(default_factory=list)
+
+    def observe(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray) -> None:
+        self.kalman.update(box)
+        consecutive = frame - self.last_frame <= 1 or not self.frames
+        self.hits = self.hits + 1 if consecutive else 1
+        self.last_frame, self.last_box = frame, box
+        self.frames.append(frame)
+        self.boxes.append(box)
+        self.scores.append(score)
+        self.marks.append(landmarks)
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairwise IoU of xyxy boxes, (len(a), len(b))."""
+    if len(a) == 0 or len(b) == 0:
+        return np.zeros((len(a), len(b)))
+    tl = np.maximum(a[:, None, :2], b[None, :, :2])
+    br = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    inter = np.prod(np.clip(br - tl, 0, None), axis=2)
+    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)
+    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)
+    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
+
+
+def match(iou: np.ndarray, min_iou: float) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    """Hungarian assignment maximizing IoU; pairs below ``min_iou`` are left unmatched."""
+    from scipy.optimize import linear_sum_assignment
+
+    rows_n, cols_n = iou.shape
+    if rows_n == 0 or cols_n == 0:
+        return [], list(range(rows_n)), list(range(cols_n))
+    rows, cols = linear_sum_assignment(-iou)
+    pairs = [(int(r), int(c)) for r, c in zip(rows, cols, strict=True) if iou[r, c] >= min_iou]
+    matched_rows = {r for r, _ in pairs}
+    matched_cols = {c for _, c in pairs}
+    return (
+        pairs,
+        [r for r in range(rows_n) if r not in matched_rows],
+        [c for c in range(cols_n) if c not in matched_cols],
+    )
+
+
+class FaceTracker:
+    """Feed ``update`` once per decoded frame, in order; call ``finish`` at the end."""
+
+    def __init__(self, frame_rate: float, config: TrackerConfig | None = None, detect_every: int = 1):
+        self.config = config or TrackerConfig()
+        self.detect_every = max(1, int(detect_every))
+        self.lost_frames = max(1, round(self.config.lost_seconds * frame_rate))
+        self.fill_frames = max(self.detect_every - 1, round(self.config.fill_gap_seconds * frame_rate))
+        self._active: list[_Track] = []  # tentative, tracked and lost tracks
+        self._finished: list[_Track] = []  # confirmed tracks no longer active
+        self._next_key = 0
+        self._frame = -1  # last frame seen
+        self._last_detected_frame = -1  # last frame the detector ran on
+        self._previous_detected = -1  # the detector run before that
+
+    @property
+    def confirmed_count(self) -> int:
+        """Faces confirmed so far (for progress display)."""
+        return sum(t.confirmed for t in self._active) + len(self._finished)
+
+    def update(self, frame: int, detections: Detections | None) -> None:
+        """Advance to ``frame``; ``None`` means no detector ran on it (the tracks only move)."""
+        self._frame = frame
+        for track in self._active:
+            track.kalman.predict()
+        if detections is None:
+            return
+        self._previous_detected, self._last_detected_frame = self._last_detected_frame, frame
+        self._associate(frame, self._filter(detections))
+        self._retire(frame)
+
+    def finish(self, n_frames: int) -> TrackletArrays:
+        """All confirmed tracks, gaps filled, ids numbered by first appearance."""
+        tracks = [t for t in self._finished + self._active if t.confirmed]
+        tracks.sort(key=lambda t: (t.frames[0], float(t.boxes[0][0])))
+        parts = [self._expand(t, n_frames) for t in tracks]
+        if not parts:
+            return TrackletArrays(
+                np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 4), np.float32),
+                np.zeros(0, np.float32), np.zeros((0, 5, 2), np.float32), np.zeros(0, bool),
+            )  # fmt: skip
+        frame = np.concatenate([p[0] for p in parts])
+        track = np.concatenate([np.full(len(p[0]), i, np.int64) for i, p in enumerate(parts)])
+        order = np.lexsort((track, frame))
+        return TrackletArrays(
+            frame=frame[order],
+            track=track[order],
+            xyxy=np.concatenate([p[1] for p in parts])[order].astype(np.float32),
+            confidence=np.concatenate([p[2] for p in parts])[order].astype(np.float32),
+            landmarks=np.concatenate([p[3] for p in parts])[order].astype(np.float32),
+            observed=np.concatenate([p[4] for p in parts])[order],
+        )
+
+    # -- association ---------------------------------------------------------------------------------
+
+    def _filter(self, detections: Detections) -> Detections:
+        keep = detections.confidence >= self.config.low_threshold
+        if self.config.min_face > 0:
+            keep &= np.minimum(detections.widths, detections.heights) >= self.config.min_face
+        return detections[keep]
+
+    def _associate(self, frame: int, dets: Detections) -> None:
+        cfg = self.config
+        high = np.flatnonzero(dets.confidence >= cfg.high_threshold)
+        low = np.flatnonzero(dets.confidence < cfg.high_threshold)
+        established = [t for t in self._active if t.confirmed]
+        tentative = [t for t in self._active if not t.confirmed]
+
+        # Stage 1: confident detections against every established track, tracked or lost.
+        pairs, left_tracks, left_high = match(self._track_iou(established, dets.xyxy[high]), cfg.match_iou)
+        for ti, di in pairs:
+            self._observe(established[ti], frame, dets, high[di])
+        # Stage 2: low-score detections may only extend faces tracked up to the previous detection.
+        recent = [established[i] for i in left_tracks if established[i].last_frame >= self._previous_detected]
+        pairs, _, _ = match(iou_matrix(self._predicted(recent), dets.xyxy[low]), cfg.low_match_iou)
+        for ti, di in pairs:
+            self._observe(recent[ti], frame, dets, low[di])
+        # Stage 3: tentative tracks against confident detections nobody claimed.
+        remaining = high[left_high]
+        pairs, dropped, left = match(iou_matrix(self._predicted(tentative), dets.xyxy[remaining]),
+                                     cfg.tentative_match_iou)  # fmt: skip
+        for ti, di in pairs:
+            track = tentative[ti]
+            self._observe(track, frame, dets, remaining[di])
+            if track.hits >= cfg.confirm_hits:
+                track.confirmed = True
+        dropped_keys = {tentative[i].key for i in dropped}
+        self._active = [t for t in self._active if t.key not in dropped_keys]
+        # New tentative tracks from confident leftovers.
+        for di in remaining[left]:
+            if dets.confidence[di] >= cfg.new_track_threshold:
+                self._start(frame, dets, int(di))
+
+    def _track_iou(self, tracks: list[_Track], boxes: np.ndarray) -> np.ndarray:
+        """IoU with the predicted box, or with the last seen box when that overlaps more.
+
+        A face behind an occluder usually stays where it was while the filter's velocity carries the
+        prediction away; the last seen box recovers it.
+        """
+        predicted = iou_matrix(self._predicted(tracks), boxes)
+        if not tracks:
+            return predicted
+        last_seen = iou_matrix(np.array([t.last_box for t in tracks]), boxes)
+        return np.maximum(predicted, last_seen)
+
+    @staticmethod
+    def _predicted(tracks: list[_Track]) -> np.ndarray:
+        return np.array([t.kalman.xyxy for t in tracks]).reshape(-1, 4)
+
+    def _observe(self, track: _Track, frame: int, dets: Detections, index: int) -> None:
+        track.observe(frame, dets.xyxy[index].astype(np.float64), float(dets.confidence[index]),
+                      dets.landmarks[index])  # fmt: skip
+
+    def _start(self, frame: int, dets: Detections, index: int) -> None:
+        box = dets.xyxy[index].astype(np.float64)
+        track = _Track(key=self._next_key, kalman=BoxKalman(box), last_frame=frame, last_box=box, hits=0)
+        self._next_key += 1
+        track.frames.append(frame)
+        track.boxes.append(box)
+        track.scores.append(float(dets.confidence[index]))
+        track.marks.append(dets.landmarks[index])
+        track.hits = 1
+        track.confirmed = self.config.confirm_hits <= 1
+        self._active.append(track)
+
+    def _retire(self, frame: int) -> None:
+        """Forget tracks lost for longer than the buffer; keep the confirmed ones for the output."""
+        still: list[_Track] = []
+        for track in self._active:
+            if frame - track.last_frame > self.lost_frames:
+                if track.confirmed:
+                    self._finished.append(track)
+            elif not track.confirmed and track.last_frame != frame:
+                continue  # a tentative track that missed once was noise
+            else:
+                still.append(track)
+        self._active = still
+
+    # -- output --------------------------------------------------------------------------------------
+
+    def _expand(self, track: _Track, n_frames: int) -> tuple[np.ndarray, ...]:
+        """A track's sightings plus interpolated frames for short gaps and the un-detected tail."""
+        frames = np.asarray(track.frames, np.int64)
+        boxes = np.asarray(track.boxes, np.float64)
+        scores = np.asarray(track.scores, np.float64)
+        marks = np.asarray(track.marks, np.float64).reshape(-1, 10)
+        values = np.concatenate([boxes, scores[:, None], marks], axis=1)
+        gaps = np.diff(frames) - 1
+        fill = np.flatnonzero((gaps > 0) & (gaps <= self.fill_frames))
+        extra_frames = [np.arange(frames[i] + 1, frames[i + 1]) for i in fill]
+        # Frames after the last sighting that no detector looked at (detect-every-N) keep the last box.
+        if frames[-1] == self._last_detected_frame:
+            extra_frames.append(np.arange(frames[-1] + 1, min(n_frames, self._frame + 1)))
+        all_frames = np.concatenate([frames, *extra_frames]) if extra_frames else frames
+        all_frames = np.unique(all_frames)
+        # np.interp per column: exact at sightings, linear in gaps, flat past the last sighting.
+        columns = [np.interp(all_frames, frames, values[:, c]) for c in range(values.shape[1])]
+        filled = np.stack(columns, axis=1)
+        observed = np.isin(all_frames, frames)
+        return (all_frames, filled[:, :4], filled[:, 4], filled[:, 5:].reshape(-1, 5, 2), observed)
