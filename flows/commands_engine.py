@@ -72,10 +72,7 @@ def detect(
     detect_every: DetectEveryOption = DEFAULTS.detect_every,
     input_size: InputSizeOption = DEFAULTS.input_size,
     min_face: MinFaceOption = DEFAULTS.min_face,
-    fragment_seconds: OutputOption = Annotated[
-    str | None, typer.Option("-o", "--output", help="JSON path [default: ./<stem>.faces.json]")
-]
-FragmentOption = DEFAULTS.fragment_seconds,
+    fragment_seconds: FragmentOption = DEFAULTS.fragment_seconds,
 ) -> None:
     """Detect and track faces in VIDEO and write the per-video JSON (Azure Media Face Detector layout)."""
     settings = settings_from_options(threshold, detect_every, input_size, min_face, fragment_seconds)
