@@ -1,0 +1,223 @@
+"""lake: where the lake is, how to reach its storage, and its tables.
+
+One lake root holds one Delta table per name in ``tasks.lake_schema`` plus the per-video JSON under
+``json/``. The root is a local path or an object-store URI (``s3://bucket/prefix``); for S3 the storage
+options come from the environment (the usual ``AWS_*`` variables, including ``AWS_ENDPOINT_URL`` for
+MinIO/moto/R2), with ``FACETRACK_STORAGE_OPTIONS`` (a JSON object) for anything else delta-rs accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from tasks import lake_schema
+from tasks.errors import LakeError
+
+if TYPE_CHECKING:
+    from deltalake import DeltaTable
+
+DEFAULT_LAKE = "./facetrack-data/lake"
+LAKE_ENV = "FACETRACK_LAKE"
+STORAGE_OPTIONS_ENV = "FACETRACK_STORAGE_OPTIONS"
+
+# AWS variables passed to delta-rs explicitly (it reads some of them itself, but not all, and never the
+# S3-specific endpoint variable the AWS CLI uses): explicit options make the S3 behaviour the same
+# whichever library opens the table.
+AWS_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ALLOW_HTTP",
+    "AWS_PROFILE",
+    "AWS_S3_ALLOW_UNSAFE_RENAME",
+    "AWS_CONDITIONAL_PUT",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+)
+
+# Table properties every facetrack table is created with.
+# - checkpoints every 20 commits: each video is one commit per table, so a busy lake would otherwise
+#   make every reader replay up to 100 JSON commits before its first query;
+# - 7 days of removed files and 30 days of log: time travel (`sql --as-of`) reaches back a week even
+#   after `lake vacuum` with its default retention.
+TABLE_PROPERTIES = {
+    "delta.checkpointInterval": "20",
+    "delta.deletedFileRetentionDuration": "interval 7 days",
+    "delta.logRetentionDuration": "interval 30 days",
+}
+
+
+def storage_options_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """delta-rs storage options for the lake, from AWS_* variables and FACETRACK_STORAGE_OPTIONS."""
+    env = dict(os.environ if environ is None else environ)
+    options = {key: env[key] for key in AWS_ENV if env.get(key)}
+    if "AWS_REGION" not in options and env.get("AWS_DEFAULT_REGION"):
+        options["AWS_REGION"] = env["AWS_DEFAULT_REGION"]
+    if "AWS_ENDPOINT_URL" not in options and env.get("AWS_ENDPOINT_URL_S3"):
+        options["AWS_ENDPOINT_URL"] = env["AWS_ENDPOINT_URL_S3"]
+    if options.get("AWS_ENDPOINT_URL", "").startswith("http://"):
+        options.setdefault("AWS_ALLOW_HTTP", "true")
+    extra = env.get(STORAGE_OPTIONS_ENV)
+    if extra:
+        try:
+            parsed = json.loads(extra)
+        except ValueError as exc:
+            raise LakeError(f"{STORAGE_OPTIONS_ENV} is not a JSON object: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise LakeError(f"{STORAGE_OPTIONS_ENV} must be a JSON object of strings")
+        options.update({str(k): str(v) for k, v in parsed.items()})
+    return options
+
+
+def is_uri(location: str) -> bool:
+    return "://" in location and not location.startswith("file://")
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A lake root and the options needed to reach it; cheap to build, opens nothing by itself."""
+
+    root: str
+    storage_options: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def resolve(cls, location: str | os.PathLike[str] | None = None) -> Lake:
+        """The lake named on the command line, else ``$FACETRACK_LAKE``, else ``./facetrack-data/lake``."""
+        raw = os.fspath(location) if location else os.environ.get(LAKE_ENV) or DEFAULT_LAKE
+        if raw.startswith("file://"):
+            raw = raw[len("file://") :]
+        if is_uri(raw):
+            scheme = raw.split("://", 1)[0].lower()
+            if scheme not in {"s3", "s3a", "gs", "az", "abfs", "abfss"}:
+                raise LakeError(f"lake {raw}: unsupported storage scheme '{scheme}://'")
+            return cls(raw.rstrip("/"), storage_options_from_env())
+        return cls(os.path.abspath(os.path.expanduser(raw)), {})
+
+    @property
+    def is_remote(self) -> bool:
+        return is_uri(self.root)
+
+    def table_uri(self, table: str) -> str:
+        if table not in lake_schema.SCHEMAS:
+            raise LakeError(f"unknown table '{table}' (tables: {', '.join(lake_schema.SCHEMAS)})")
+        return f"{self.root}/{table}" if self.is_remote else os.path.join(self.root, table)
+
+    @property
+    def json_dir(self) -> str:
+        return f"{self.root}/json" if self.is_remote else os.path.join(self.root, "json")
+
+    def exists(self, table: str) -> bool:
+        from deltalake import DeltaTable
+
+        try:
+            return bool(DeltaTable.is_deltatable(self.table_uri(table), self.storage_options))
+        except Exception:  # an unreachable store is "not there"; open() reports why
+            return False
+
+    def open(self, table: str, as_of: int | str | datetime | None = None) -> DeltaTable:
+        """The table at its latest version, or as of a version number or timestamp (time travel)."""
+        from deltalake import DeltaTable
+
+        uri = self.table_uri(table)
+        try:
+            dt = DeltaTable(uri, storage_options=self.storage_options or None)
+        except Exception as exc:
+            if not self.exists(table):
+                raise LakeError(f"no '{table}' table in the lake at {self.root}") from None
+            raise LakeError(f"cannot open table {uri}: {first_line(exc)}") from None
+        if as_of is not None:
+            try:
+                dt.load_as_version(as_of)
+            except Exception as exc:
+                raise LakeError(f"table '{table}' has no version as of {as_of}: {first_line(exc)}") from None
+        return dt
+
+    def ensure_writable(self) -> None:
+        """Fail early, with one line, when a local lake root cannot be created or written."""
+        if self.is_remote:
+            return  # object stores answer on the first write; ensure_tables reports that error
+        if os.path.exists(self.root) and not os.path.isdir(self.root):
+            raise LakeError(f"lake {self.root}: exists and is not a directory")
+        try:
+            os.makedirs(self.root, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".facetrack-write-test-"):
+                pass
+        except OSError as exc:
+            raise LakeError(f"lake {self.root}: cannot write ({exc.strerror or exc})") from None
+
+    def ensure_tables(self, tables: tuple[str, ...] | None = None) -> None:
+        """Create the missing tables with their explicit schema, partitioning and properties.
+
+        Creating up front (rather than on the first write) means an empty lake already answers SQL with
+        the right columns, and the schema is the declared one, never one inferred from a first batch.
+        Two processes may race to create a table; the loser sees it exists and carries on.
+        """
+        from deltalake import DeltaTable
+
+        self.ensure_writable()
+        for table in tables or tuple(lake_schema.SCHEMAS):
+            if self.exists(table):
+                continue
+            try:
+                DeltaTable.create(
+                    self.table_uri(table),
+                    lake_schema.SCHEMAS[table],
+                    mode="ignore",
+                    partition_by=lake_schema.PARTITIONS[table] or None,
+                    name=table,
+                    configuration=TABLE_PROPERTIES,
+                    storage_options=self.storage_options or None,
+                )
+            except Exception as exc:
+                if self.exists(table):
+                    continue  # created concurrently by another writer
+                raise LakeError(f"cannot create table {self.table_uri(table)}: {first_line(exc)}") from None
+
+    def write_text(self, relative_path: str, text: str) -> str:
+        """Write a small file (a per-video JSON) under the lake root, atomically; return its location."""
+        if not self.is_remote:
+            raise LakeError("write_text is for object-store lakes; local files use write_json_atomic")
+        uri = f"{self.root}/{relative_path}"
+        fs, path = _arrow_filesystem(uri, self.storage_options)
+        try:
+            # One PUT: an object store shows an object whole or not at all, so this is atomic.
+            with fs.open_output_stream(path) as out:
+                out.write(text.encode("utf-8"))
+        except OSError as exc:
+            raise LakeError(f"cannot write {uri}: {first_line(exc)}") from None
+        return uri
+
+
+def _arrow_filesystem(uri: str, options: dict[str, str]) -> tuple[Any, str]:
+    """A pyarrow filesystem for an s3:// URI configured from the same options delta-rs gets."""
+    import pyarrow.fs as pafs
+
+    if not uri.startswith(("s3://", "s3a://")):
+        return pafs.FileSystem.from_uri(uri)
+    endpoint = options.get("AWS_ENDPOINT_URL", "")
+    scheme = "https"
+    if endpoint.startswith("http://"):
+        scheme, endpoint = "http", endpoint[len("http://") :]
+    elif endpoint.startswith("https://"):
+        endpoint = endpoint[len("https://") :]
+    fs = pafs.S3FileSystem(
+        access_key=options.get("AWS_ACCESS_KEY_ID"),
+        secret_key=options.get("AWS_SECRET_ACCESS_KEY"),
+        session_token=options.get("AWS_SESSION_TOKEN"),
+        region=options.get("AWS_REGION", "us-east-1"),
+        endpoint_override=endpoint or None,
+        scheme=scheme,
+    )
+    return fs, uri.split("://", 1)[1]
+
+
+def first_line(exc: BaseException) -> str:
+    """The first meaningful line of a library error: delta-rs errors carry multi-line debug dumps."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0].strip()
