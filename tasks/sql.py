@@ -1,0 +1,287 @@
+"""sql: SQL over the lake's Delta tables, each registered under its own name.
+
+The default engine is DuckDB over each table's Arrow dataset (``DeltaTable.to_pyarrow_dataset``): the
+dataset carries every file's partition values and min/max statistics, so a ``WHERE video_id = ...``
+that DuckDB pushes into the scan skips every file of other videos, and the SQL dialect is the most
+complete of the three candidates (window functions, QUALIFY, histogram helpers, nested types, COPY).
+``--engine polars`` (Polars SQLContext over ``scan_delta``) and ``--engine datafusion`` (deltalake's
+QueryBuilder) are kept for comparison; ``bench/lake_bench.py`` measures all three and docs/lake.md
+records the figures behind the choice.
+
+Only the tables a query names are opened, so a query on ``videos`` does not pay for loading the
+``face_events`` log. Every engine reads through Delta (never a directory listing), so uncommitted or
+removed files are never seen.
+
+Time travel (``as_of``): a timestamp loads every table as of that moment; an integer N means "the lake
+as it was when ``videos`` reached version N" (``videos`` at N, every other table as of that commit's
+time), because a video counts as published through its ``videos`` row and per-table version numbers
+mean nothing across tables.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from tasks import lake_schema
+from tasks.errors import LakeError, QueryError
+from tasks.lake import Lake, first_line
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from deltalake import DeltaTable
+
+ENGINES = ("duckdb", "polars", "datafusion")
+DEFAULT_ENGINE = "duckdb"
+FORMATS = ("table", "csv", "json", "parquet")
+
+
+def parse_as_of(text: str | None) -> int | datetime | None:
+    """A version number or an ISO-8601 timestamp (naive times are UTC); one clear line otherwise."""
+    if text is None or text == "":
+        return None
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise QueryError(
+            f"--as-of {text!r}: expected a version number or an ISO timestamp like 2026-01-31T12:00:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def tables_named_in(query: str) -> list[str]:
+    """The lake tables a query mentions, so only those are opened."""
+    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query.lower()))
+    return [table for table in lake_schema.SCHEMAS if table in words]
+
+
+def open_tables(
+    lake: Lake, names: list[str], as_of: int | datetime | None = None
+) -> dict[str, DeltaTable | None]:
+    """Each named table at the snapshot ``as_of`` describes; None for a table that did not exist yet."""
+    moment: datetime | None = as_of if isinstance(as_of, datetime) else None
+    if isinstance(as_of, int):
+        moment = _commit_time(lake, "videos", as_of)
+    opened: dict[str, DeltaTable | None] = {}
+    for name in names:
+        if not lake.exists(name):
+            if as_of is None and not lake.exists("videos"):
+                raise LakeError(
+                    f"no lake at {lake.root} (run `facetrack run VIDEO --lake {lake.root}` first)"
+                )
+            opened[name] = None
+            continue
+        if isinstance(as_of, int) and name == "videos":
+            opened[name] = lake.open(name, as_of)
+        elif moment is not None:
+            opened[name] = _open_at(lake, name, moment)
+        else:
+            opened[name] = lake.open(name)
+    return opened
+
+
+def _commit_time(lake: Lake, table: str, version: int) -> datetime:
+    dt = lake.open(table)
+    if version > dt.version():
+        raise LakeError(f"--as-of {version}: '{table}' has versions 0..{dt.version()} only")
+    for entry in dt.history():
+        if int(entry.get("version", -1)) == version:
+            return datetime.fromtimestamp(int(entry["timestamp"]) / 1000, tz=UTC)
+    raise LakeError(f"--as-of {version}: version {version} of '{table}' is no longer in its log")
+
+
+def _open_at(lake: Lake, table: str, moment: datetime) -> DeltaTable | None:
+    """The table as of ``moment``, or None if it was created after it."""
+    dt = lake.open(table)
+    created = min(int(e["timestamp"]) for e in dt.history()) / 1000
+    if moment.timestamp() < created:
+        return None
+    dt.load_as_version(moment)
+    return dt
+
+
+def run_sql(
+    lake: Lake, query: str, engine: str = DEFAULT_ENGINE, as_of: int | datetime | None = None
+) -> pa.Table:
+    """Run one SQL query over the lake and return the result as an Arrow table.
+
+    Errors in the query come back as ``QueryError`` carrying the engine's own message (exit code 1).
+    """
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+    if not query.strip():
+        raise QueryError("empty query")
+    tables = open_tables(lake, tables_named_in(query), as_of)
+    runner = {"duckdb": _duckdb, "polars": _polars, "datafusion": _datafusion}[engine]
+    try:
+        return runner(tables, query, lake)
+    except (QueryError, LakeError):
+        raise
+    except Exception as exc:  # the engine's complaint about the query, in its own words
+        raise QueryError(engine_message(exc)) from None
+
+
+def _duckdb(tables: dict[str, DeltaTable | None], query: str, lake: Lake) -> pa.Table:
+    import duckdb
+
+    connection = duckdb.connect()
+    try:
+        for name, dt in tables.items():
+            source: Any = (
+                dt.to_pyarrow_dataset() if dt is not None else lake_schema.SCHEMAS[name].empty_table()
+            )
+            connection.register(name, source)
+        relation = connection.sql(query)
+        if relation is None:  # a statement without a result (SET, CREATE VIEW ...)
+            return _empty_result()
+        return relation.to_arrow_table()
+    finally:
+        connection.close()
+
+
+def _polars(tables: dict[str, DeltaTable | None], query: str, lake: Lake) -> pa.Table:
+    import polars as pl
+
+    frames: dict[str, pl.LazyFrame] = {}
+    for name, dt in tables.items():
+        if dt is None:
+            empty = pl.from_arrow(lake_schema.SCHEMAS[name].empty_table())
+            assert isinstance(empty, pl.DataFrame)
+            frames[name] = empty.lazy()
+        else:
+            frames[name] = pl.scan_delta(dt)
+    with pl.SQLContext(frames=frames) as context:
+        result = context.execute(query, eager=True)
+    assert isinstance(result, pl.DataFrame)
+    return result.to_arrow()
+
+
+def _datafusion(tables: dict[str, DeltaTable | None], query: str, lake: Lake) -> pa.Table:
+    import pyarrow as pa
+    from deltalake import QueryBuilder
+
+    builder = QueryBuilder()
+    for name, dt in tables.items():
+        if dt is None:
+            raise QueryError(f"table '{name}' did not exist at that time (datafusion cannot query it)")
+        builder.register(name, dt)
+    return pa.RecordBatchReader.from_stream(builder.execute(query)).read_all()
+
+
+def _empty_result() -> pa.Table:
+    import pyarrow as pa
+
+    return pa.table({})
+
+
+def engine_message(exc: BaseException) -> str:
+    """An engine's error on one line: its own words, without the caret art DuckDB draws under queries."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    kept = [line for line in lines if line and not line.startswith("LINE ") and set(line) != {"^"}]
+    return " ".join(kept) or type(exc).__name__
+
+
+def write_result(table: pa.Table, fmt: str, output: str | None = None) -> str | None:
+    """Render a result as table/csv/json text (returned, or written to ``output``) or Parquet (a file)."""
+    if fmt not in FORMATS:
+        raise QueryError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        if not output:
+            raise QueryError("--format parquet needs -o FILE (Parquet is binary)")
+        try:
+            pq.write_table(table, output)
+        except OSError as exc:
+            raise QueryError(f"cannot write {output}: {first_line(exc)}") from None
+        return None
+    text = {"table": render_table, "csv": render_csv, "json": render_json}[fmt](table)
+    if output:
+        try:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise QueryError(f"cannot write {output}: {exc.strerror or exc}") from None
+        return None
+    return text
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def render_table(table: pa.Table) -> str:
+    """A plain aligned text table, nothing truncated (a video_id is useless with an ellipsis)."""
+    names = table.column_names
+    rows = [[_cell(v) for v in row.values()] for row in table.to_pylist()]
+    numeric = [_is_numeric(table.schema.field(n).type) for n in names]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+
+    def line(cells: list[str]) -> str:
+        padded = [c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric, strict=True)]
+        return " | ".join(padded).rstrip()
+
+    out = [line(names), "-+-".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
+
+
+def _is_numeric(arrow_type: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type)
+    )
+
+
+def render_csv(table: pa.Table) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for row in table.to_pylist():
+        writer.writerow(["" if v is None else _csv_value(v) for v in row.values()])
+    return buffer.getvalue()
+
+
+def _csv_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        import json
+
+        return json.dumps(value, default=str)
+    return value
+
+
+def render_json(table: pa.Table) -> str:
+    """A JSON array of row objects; timestamps as ISO-8601 strings."""
+    import json
+
+    return json.dumps(table.to_pylist(), default=_json_default, indent=None) + "\n"
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
