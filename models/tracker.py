@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.appearance import distance, face_descriptor, mean_descriptor
 from models.detections import Detections
 from models.kalman import BoxKalman
 
@@ -37,6 +38,8 @@ class TrackerConfig:
     lost_seconds: float = 1.0
     fill_gap_seconds: float = 0.5  # misses up to this long between two sightings are interpolated
     min_face: float = 0.0  # pixels, shorter side; smaller detections are ignored
+    reid_distance: float = 0.12  # tracklets this alike (appearance) and never on screen together merge
+    descriptor_every: int = 3  # describe every Nth sighting of a face: appearance changes slowly
 
 
 @dataclass
@@ -63,6 +66,7 @@ class _Track:
     boxes: list[np.ndarray] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     marks: list[np.ndarray] = field(default_factory=list)
+    descriptors: list[np.ndarray] = field(default_factory=list)
 
     def observe(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray) -> None:
         self.kalman.update(box)
@@ -119,15 +123,28 @@ class FaceTracker:
         self._frame = -1  # last frame seen
         self._last_detected_frame = -1  # last frame the detector ran on
         self._previous_detected = -1  # the detector run before that
+        self._image: np.ndarray | None = None
+        self._image_scale = 1.0
 
     @property
     def confirmed_count(self) -> int:
         """Faces confirmed so far (for progress display)."""
         return sum(t.confirmed for t in self._active) + len(self._finished)
 
-    def update(self, frame: int, detections: Detections | None) -> None:
-        """Advance to ``frame``; ``None`` means no detector ran on it (the tracks only move)."""
+    def update(
+        self,
+        frame: int,
+        detections: Detections | None,
+        image: np.ndarray | None = None,
+        image_scale: float = 1.0,
+    ) -> None:
+        """Advance to ``frame``; ``None`` means no detector ran on it (the tracks only move).
+
+        ``image`` is the RGB frame the detector saw (``image_scale`` image pixels per detection pixel);
+        with it, tracks collect appearance descriptors for re-identification.
+        """
         self._frame = frame
+        self._image, self._image_scale = image, image_scale
         for track in self._active:
             track.kalman.predict()
         if detections is None:
@@ -138,7 +155,8 @@ class FaceTracker:
 
     def finish(self, n_frames: int) -> TrackletArrays:
         """All confirmed tracks, gaps filled, ids numbered by first appearance."""
-        tracks = [t for t in self._finished + self._active if t.confirmed]
+        confirmed = [t for t in self._finished + self._active if t.confirmed]
+        tracks = stitch(confirmed, self.config.reid_distance)
         tracks.sort(key=lambda t: (t.frames[0], float(t.boxes[0][0])))
         parts = [self._expand(t, n_frames) for t in tracks]
         if not parts:
@@ -177,6 +195,15 @@ class FaceTracker:
         pairs, left_tracks, left_high = match(self._track_iou(established, dets.xyxy[high]), cfg.match_iou)
         for ti, di in pairs:
             self._observe(established[ti], frame, dets, high[di])
+        # Stage 1b: a face coming out from behind an occluder is often detected partially: a box inside
+        # the one it was last seen in. Give it back to that lost track rather than start a new one.
+        lost = [established[i] for i in left_tracks if established[i].last_frame < self._previous_detected]
+        pairs, _, unclaimed = match(self._inside_last_seen(lost, dets.xyxy[high[left_high]]), 0.6)
+        for ti, di in pairs:
+            self._observe(lost[ti], frame, dets, high[left_high][di])
+        claimed = {id(t) for t, _ in ((lost[ti], di) for ti, di in pairs)}
+        left_tracks = [i for i in left_tracks if id(established[i]) not in claimed]
+        left_high = [left_high[i] for i in unclaimed]
         # Stage 2: low-score detections may only extend faces tracked up to the previous detection.
         recent = [established[i] for i in left_tracks if established[i].last_frame >= self._previous_detected]
         pairs, _, _ = match(iou_matrix(self._predicted(recent), dets.xyxy[low]), cfg.low_match_iou)
@@ -211,12 +238,38 @@ class FaceTracker:
         return np.maximum(predicted, last_seen)
 
     @staticmethod
+    def _inside_last_seen(tracks: list[_Track], boxes: np.ndarray) -> np.ndarray:
+        """Share of each box inside each track's last seen box, zero where the box is much smaller."""
+        if not tracks or len(boxes) == 0:
+            return np.zeros((len(tracks), len(boxes)))
+        last = np.array([t.last_box for t in tracks])
+        tl = np.maximum(last[:, None, :2], boxes[None, :, :2])
+        br = np.minimum(last[:, None, 2:], boxes[None, :, 2:])
+        inter = np.prod(np.clip(br - tl, 0, None), axis=2)
+        box_area = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
+        last_area = np.prod(last[:, 2:] - last[:, :2], axis=1)
+        share = inter / np.maximum(box_area[None, :], 1e-9)
+        return np.where(box_area[None, :] >= 0.25 * last_area[:, None], share, 0.0)
+
+    @staticmethod
     def _predicted(tracks: list[_Track]) -> np.ndarray:
         return np.array([t.kalman.xyxy for t in tracks]).reshape(-1, 4)
 
     def _observe(self, track: _Track, frame: int, dets: Detections, index: int) -> None:
         track.observe(frame, dets.xyxy[index].astype(np.float64), float(dets.confidence[index]),
                       dets.landmarks[index])  # fmt: skip
+        self._describe(track, dets, index)
+
+    def _describe(self, track: _Track, dets: Detections, index: int) -> None:
+        """Sample appearance from confident sightings only: blurred or half-hidden faces mislead."""
+        if self._image is None or dets.confidence[index] < self.config.high_threshold:
+            return
+        if (len(track.frames) - 1) % self.config.descriptor_every:
+            return
+        scale = self._image_scale
+        descriptor = face_descriptor(self._image, dets.xyxy[index] * scale, dets.landmarks[index] * scale)
+        if descriptor is not None:
+            track.descriptors.append(descriptor)
 
     def _start(self, frame: int, dets: Detections, index: int) -> None:
         box = dets.xyxy[index].astype(np.float64)
@@ -228,6 +281,7 @@ class FaceTracker:
         track.marks.append(dets.landmarks[index])
         track.hits = 1
         track.confirmed = self.config.confirm_hits <= 1
+        self._describe(track, dets, index)
         self._active.append(track)
 
     def _retire(self, frame: int) -> None:
@@ -265,3 +319,51 @@ class FaceTracker:
         filled = np.stack(columns, axis=1)
         observed = np.isin(all_frames, frames)
         return (all_frames, filled[:, :4], filled[:, 4], filled[:, 5:].reshape(-1, 5, 2), observed)
+
+
+def stitch(tracks: list[_Track], max_distance: float) -> list[_Track]:
+    """Merge tracklets of the same face, seen apart in time, by appearance (offline, at the end).
+
+    Agglomerative: repeatedly merge the two most alike groups whose tracklets never share a frame, while
+    their mean descriptors are within ``max_distance``. A face that leaves the frame, or is hidden for
+    longer than the lost buffer, gets its first id back.
+    """
+    groups = [[t] for t in tracks if t.descriptors]
+    loose = [t for t in tracks if not t.descriptors]
+    means = [_mean_descriptor(g) for g in groups]
+    while len(groups) > 1:
+        best, pair = max_distance, None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                value = distance(means[i], means[j])
+                if value <= best and not _overlap(groups[i], groups[j]):
+                    best, pair = value, (i, j)
+        if pair is None:
+            break
+        i, j = pair
+        groups[i] = groups[i] + groups[j]
+        means[i] = _mean_descriptor(groups[i])
+        del groups[j], means[j]
+    return [_merge(g) for g in groups] + loose
+
+
+def _mean_descriptor(group: list[_Track]) -> np.ndarray:
+    return mean_descriptor([d for t in group for d in t.descriptors])
+
+
+def _overlap(a: list[_Track], b: list[_Track]) -> bool:
+    return any(x.frames[0] <= y.frames[-1] and y.frames[0] <= x.frames[-1] for x in a for y in b)
+
+
+def _merge(group: list[_Track]) -> _Track:
+    if len(group) == 1:
+        return group[0]
+    group = sorted(group, key=lambda t: t.frames[0])
+    merged = group[0]
+    for other in group[1:]:
+        merged.frames += other.frames
+        merged.boxes += other.boxes
+        merged.scores += other.scores
+        merged.marks += other.marks
+        merged.descriptors += other.descriptors
+    return merged

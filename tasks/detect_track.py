@@ -73,7 +73,8 @@ def detect_track(
         results = detector.detect_batch([f.image for f in detected], display_size, config.low_threshold)  # type: ignore[misc]
         by_index: dict[int, Detections] = {f.index: d for f, d in zip(detected, results, strict=True)}
         for frame in batch:
-            tracker.update(frame.index, by_index.get(frame.index))
+            image_scale = frame.image.shape[1] / display_size[0] if frame.image is not None else 1.0
+            tracker.update(frame.index, by_index.get(frame.index), frame.image, image_scale)
         batch.clear()
 
     with reader:
