@@ -179,19 +179,20 @@ class Lake:
                     continue  # created concurrently by another writer
                 raise LakeError(f"cannot create table {self.table_uri(table)}: {first_line(exc)}") from None
 
-    def write_text(self, relative_path: str, text: str) -> str:
-        """Write a small file (a per-video JSON) under the lake root, atomically; return its location."""
-        if not self.is_remote:
-            raise LakeError("write_text is for object-store lakes; local files use write_json_atomic")
-        uri = f"{self.root}/{relative_path}"
-        fs, path = _arrow_filesystem(uri, self.storage_options)
-        try:
-            # One PUT: an object store shows an object whole or not at all, so this is atomic.
-            with fs.open_output_stream(path) as out:
-                out.write(text.encode("utf-8"))
-        except OSError as exc:
-            raise LakeError(f"cannot write {uri}: {first_line(exc)}") from None
-        return uri
+
+def write_object(uri: str, text: str, storage_options: dict[str, str] | None = None) -> str:
+    """Write a small text object (a per-video JSON) to an object store; return its URI.
+
+    A single PUT is atomic on an object store (the object appears whole or not at all), so this is the
+    remote counterpart of ``write_json_atomic``'s write-then-rename.
+    """
+    fs, path = _arrow_filesystem(uri, storage_options or {})
+    try:
+        with fs.open_output_stream(path) as out:
+            out.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise LakeError(f"cannot write {uri}: {first_line(exc)}") from None
+    return uri
 
 
 def _arrow_filesystem(uri: str, options: dict[str, str]) -> tuple[Any, str]:
