@@ -219,6 +219,22 @@ def _arrow_filesystem(uri: str, options: dict[str, str]) -> tuple[Any, str]:
 
 
 def first_line(exc: BaseException) -> str:
-    """The first meaningful line of a library error: delta-rs errors carry multi-line debug dumps."""
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0].strip()
+    """A library error on one line: the headline plus the root cause.
+
+    delta-rs errors are multi-line cause chains with ANSI colours (``Generic S3 error`` ... ``404`` ...
+    ``<Code>NoSuchBucket</Code>``); the headline alone says nothing, the whole chain is a screenful.
+    """
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip() or type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    headline = lines[0]
+    causes = [line.lstrip("↳").strip() for line in lines[1:] if line.startswith("↳")]
+    code = re.search(r"<Code>([^<]+)</Code>", text)
+    message = re.search(r"<Message>([^<]+)</Message>", text)
+    if code or message:
+        cause = ": ".join(m.group(1) for m in (code, message) if m)
+        return f"{headline}: {cause}"
+    if causes and not causes[-1].startswith("<"):
+        return f"{headline}: {causes[-1]}"
+    return headline
