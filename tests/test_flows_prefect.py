@@ -1,0 +1,247 @@
+"""The flows on a real Prefect server: one video, an inbox sweep with a corrupt file, Dask scale-out, and
+videos arriving in a served inbox (watcher → event → trigger → flow run → rows in the lake).
+
+One server for the whole module (starting one costs ~13 s); everything else is real too: generated
+H.264 files, Delta tables on disk, Dask worker processes, ``facetrack serve`` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from fractions import Fraction
+from uuid import UUID
+
+import pytest
+
+from tests.media import write_video
+from tests.prefect_server import PrefectServer, prefect_env, start_server, stop_process_group
+
+pytestmark = pytest.mark.slow
+
+FACETRACK = "import sys; from flows.cli import main; sys.exit(main())"  # the CLI, from this interpreter
+
+
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectServer]:
+    """The server, and Prefect settings pointing at it for this module's tests only (no env leak)."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
+
+    server = start_server(str(tmp_path_factory.mktemp("prefect-home")))
+    try:
+        with temporary_settings(
+            updates={PREFECT_API_URL: server.api_url, PREFECT_SERVER_ANALYTICS_ENABLED: False}
+        ):
+            yield server
+    finally:
+        server.stop()
+
+
+def clip(path: os.PathLike[str] | str, frames: int = 12, faces: bool = True) -> str:
+    """A tiny real video; the frame count makes contents (and so video_ids) differ."""
+    return write_video(path, frames=frames, fps=Fraction(25), width=320, height=240, faces=faces)
+
+
+def corrupt(path: os.PathLike[str] | str) -> str:
+    with open(path, "wb") as handle:
+        handle.write(b"\x00\x00\x00\x18ftypmp42" + b"garbage" * 200)
+    return os.fspath(path)
+
+
+def lake_rows(lake: str, table: str) -> list[dict]:
+    from deltalake import DeltaTable
+
+    path = os.path.join(lake, table)
+    if not DeltaTable.is_deltatable(path):
+        return []
+    return DeltaTable(path).to_pyarrow_table().to_pylist()
+
+
+def sha256(path: str) -> str:
+    from flows.inbox import content_hash
+
+    return content_hash(path)
+
+
+def assert_published_once(lake: str, ids: list[str]) -> None:
+    videos = lake_rows(lake, "videos")
+    assert sorted(r["video_id"] for r in videos) == sorted(ids)
+    assert all(r["status"] == "published" for r in videos)
+    events = lake_rows(lake, "face_events")
+    keys = [(r["video_id"], r["face_id"], r["frame_index"]) for r in events]
+    assert len(keys) == len(set(keys)), "duplicated face events"
+    for row in videos:
+        assert sum(1 for k in keys if k[0] == row["video_id"]) == row["event_count"]
+
+
+def test_process_video_flow_writes_json_rows_and_artifact_then_maintenance_runs(prefect_api, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    from flows.maintain_lake import maintain_lake
+    from flows.process_video import process_video
+
+    video = clip(tmp_path / "one.mp4")
+    lake = str(tmp_path / "lake")
+    state = process_video(video=video, lake=lake, return_state=True)
+    assert state.is_completed(), state.message
+    outcome = state.result()
+    assert outcome["status"] == "published" and outcome["frames"] == 12 and outcome["faces"] >= 1
+    assert os.path.isfile(outcome["json_path"]) and outcome["json_path"].startswith(lake)
+    assert_published_once(lake, [sha256(video)])
+    assert {r["run_id"] for r in lake_rows(lake, "videos")} == {outcome["flow_run_id"]}
+
+    assert [(r["run_id"], r["status"]) for r in lake_rows(lake, "runs")] == [
+        (outcome["flow_run_id"], "succeeded")
+    ]
+
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(UUID(outcome["flow_run_id"]))
+        assert run.name == "one.mp4"
+        keys = {a.key for a in client.read_latest_artifacts()}  # the per-video results table
+    assert f"video-{outcome['video_id'][:16]}" in keys
+
+    report = maintain_lake(lake=lake)
+    assert set(report["checkpoint"]) >= {"videos", "face_events", "faces", "fragments"}
+    assert_published_once(lake, [sha256(video)])
+
+
+def test_bad_input_fails_fast_with_its_reason_and_writes_nothing(prefect_api, tmp_path):
+    from flows.process_video import process_video
+
+    lake = str(tmp_path / "lake")
+    state = process_video(video=corrupt(tmp_path / "broken.mp4"), lake=lake, return_state=True)
+    assert state.is_failed()
+    message = state.message or ""
+    assert message.startswith("broken.mp4: not a readable video") and "\n" not in message
+    assert not os.path.exists(os.path.join(lake, "json"))
+    assert lake_rows(lake, "videos") == []
+
+
+def test_inbox_sweep_isolates_a_corrupt_file_and_skips_known_content(prefect_api, tmp_path):
+    from flows.process_inbox import process_inbox
+
+    inbox, lake = tmp_path / "inbox", str(tmp_path / "lake")
+    inbox.mkdir()
+    good = [clip(inbox / "a.mp4", frames=10), clip(inbox / "b.mov", frames=14)]
+    ids = [sha256(p) for p in good]
+    corrupt(inbox / "c.mp4")
+    partial = clip(inbox / "d.mp4", frames=11)  # "still being copied": written just now
+    old = time.time() - 120
+    for name in ("a.mp4", "b.mov", "c.mp4"):
+        os.utime(inbox / name, (old, old))
+
+    result = process_inbox(inbox=str(inbox), lake=lake, settle_seconds=60, workers=2)
+    assert result["totals"]["published"] == 2 and result["totals"]["failed"] == 1
+    assert_published_once(lake, ids)
+    assert sorted(os.listdir(inbox / "done")) == ["a.mp4", "b.mov"]
+    assert sorted(os.listdir(inbox / "failed")) == ["c.mp4", "c.mp4.error.txt"]
+    assert "not a readable video" in (inbox / "failed" / "c.mp4.error.txt").read_text()
+    assert os.path.exists(partial)  # not settled: left for the next sweep
+
+    # A renamed re-upload of a published video is filed as done without being processed again.
+    shutil.copy(inbox / "done" / "a.mp4", inbox / "a-again.mp4")
+    os.utime(inbox / "a-again.mp4", (old, old))
+    result = process_inbox(inbox=str(inbox), lake=lake, settle_seconds=60, workers=2)
+    assert result["totals"] == {"published": 0, "quarantined": 0, "failed": 0, "skipped": 1, "total": 1}
+    assert "a-again.mp4" in os.listdir(inbox / "done")
+    assert_published_once(lake, ids)
+
+
+def test_dask_local_cluster_with_two_workers_processes_four_videos(prefect_api, tmp_path):
+    from flows.process_video import run_videos_with_prefect
+
+    videos = [clip(tmp_path / f"v{i}.mp4", frames=10 + i) for i in range(4)]
+    lake = str(tmp_path / "lake")
+    run = run_videos_with_prefect(videos, lake=lake, runner="dask", workers=2)
+    assert [v.status for v in run.videos] == ["published"] * 4, [v.error for v in run.videos]
+    assert_published_once(lake, [sha256(v) for v in videos])
+    runs = lake_rows(lake, "runs")
+    assert [(r["run_id"], r["status"], r["videos_published"]) for r in runs] == [(run.run_id, "succeeded", 4)]
+
+
+def _served_runs(deployment_name: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(deployment_name)
+        return client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
+        )
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _wait_for(condition, timeout: float, what: str, log: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.5)
+    tail = _read(log)[-4000:].decode(errors="replace") if log and os.path.exists(log) else ""
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tail}")
+
+
+def _slow_copy(src: str, dst: str, chunks: int = 10, pause: float = 0.3) -> None:
+    """Copy like a slow upload: chunk by chunk, each pause shorter than the watcher's settle time."""
+    with open(src, "rb") as handle:
+        data = handle.read()
+    size = -(-len(data) // chunks)
+    with open(dst, "wb") as out:
+        for start in range(0, len(data), size):
+            out.write(data[start : start + size])
+            out.flush()
+            time.sleep(pause)
+
+
+@pytest.mark.timeout(300)
+def test_videos_dropped_into_a_served_inbox_are_processed_once_each(prefect_api, tmp_path):
+    inbox, lake = tmp_path / "inbox", str(tmp_path / "lake")
+    inbox.mkdir()
+    log_path = str(tmp_path / "serve.log")
+    command = [
+        sys.executable, "-c", FACETRACK, "serve", "--inbox", str(inbox), "--lake", lake,
+        "--settle-seconds", "1.5", "--cron", "0 0 1 1 *", "--workers", "1",
+    ]  # fmt: skip
+    env = prefect_env(prefect_api.home, prefect_api.api_url)
+    with open(log_path, "wb") as log:
+        serve = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        _wait_for(lambda: b"deployments are being served" in _read(log_path), 60, "serve", log_path)
+        time.sleep(1.0)  # the watcher thread subscribes right after serve() registers
+
+        fast, slow = clip(tmp_path / "fast.mp4", frames=12), clip(tmp_path / "slow.mp4", frames=16)
+        shutil.copy(fast, inbox / "fast.mp4")
+        copier = threading.Thread(target=_slow_copy, args=(slow, str(inbox / "slow.mp4")))
+        copier.start()  # ~3 s of chunks 0.3 s apart, against a 1.5 s settle time
+        copier.join()
+        ids = [sha256(fast), sha256(slow)]
+
+        def both_published() -> bool:
+            return sorted(r["video_id"] for r in lake_rows(lake, "videos")) == sorted(ids)
+
+        _wait_for(both_published, 150, "both videos' rows in the lake", log_path)
+        _wait_for(
+            lambda: sum(r.state.is_completed() for r in _served_runs("process-video/on-arrival")) == 2,
+            30,
+            "two completed arrival runs",
+            log_path,
+        )
+        runs = _served_runs("process-video/on-arrival")
+        assert sorted(os.path.basename(r.parameters["video"]) for r in runs) == ["fast.mp4", "slow.mp4"]
+        assert_published_once(lake, ids)
+        size = {r["video_id"]: r["size_bytes"] for r in lake_rows(lake, "videos")}
+        assert size[sha256(slow)] == os.path.getsize(slow)  # processed after the copy completed
+        assert sorted(os.listdir(inbox / "done")) == ["fast.mp4", "slow.mp4"]
+    finally:
+        stop_process_group(serve)
