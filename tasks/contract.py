@@ -38,6 +38,22 @@ COORDINATES_IN_RANGE = "coordinates-in-range"
 BOX_INSIDE_FRAME = "box-inside-frame"
 FACES_DETECTED = "faces-detected-count"
 COVERS_VIDEO = "fragments-cover-video"
+RULES = (
+    ROOT_OBJECT,
+    ROOT_KEYS_RULE,
+    ROOT_VALUES,
+    FRAGMENT_SHAPE,
+    FRAGMENTS_CONTIGUOUS,
+    EVENTS_WITH_INTERVAL,
+    EVENTS_FILL_FRAGMENT,
+    FACE_SHAPE,
+    FACE_ID,
+    ID_ONCE_PER_EVENT,
+    COORDINATES_IN_RANGE,
+    BOX_INSIDE_FRAME,
+    FACES_DETECTED,
+    COVERS_VIDEO,
+)
 
 
 @dataclass(frozen=True)
