@@ -17,6 +17,7 @@ What makes ids right rather than merely stable:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +38,7 @@ class TrackerConfig:
     confirm_hits: int = 3
     lost_seconds: float = 1.0
     fill_gap_seconds: float = 0.5  # misses up to this long between two sightings are interpolated
+    occlusion_fill_seconds: float = 2.0  # longer misses too, if the face reappears where it vanished
     min_face: float = 0.0  # pixels, shorter side; smaller detections are ignored
     reid_distance: float = 0.12  # tracklets this alike (appearance) and never on screen together merge
     descriptor_every: int = 3  # describe every Nth sighting of a face: appearance changes slowly
@@ -54,7 +56,7 @@ class TrackletArrays:
     observed: np.ndarray  # bool: True where a detection was matched, False where interpolated
 
 
-@dataclass
+@dataclass(eq=False)
 class _Track:
     key: int
     kalman: BoxKalman
@@ -117,6 +119,7 @@ class FaceTracker:
         self.detect_every = max(1, int(detect_every))
         self.lost_frames = max(1, round(self.config.lost_seconds * frame_rate))
         self.fill_frames = max(self.detect_every - 1, round(self.config.fill_gap_seconds * frame_rate))
+        self.occlusion_frames = max(self.fill_frames, round(self.config.occlusion_fill_seconds * frame_rate))
         self._active: list[_Track] = []  # tentative, tracked and lost tracks
         self._finished: list[_Track] = []  # confirmed tracks no longer active
         self._next_key = 0
@@ -185,47 +188,55 @@ class FaceTracker:
         return detections[keep]
 
     def _associate(self, frame: int, dets: Detections) -> None:
+        """Match in order of trust, each stage taking only what earlier stages left (a matching cascade)."""
         cfg = self.config
         high = np.flatnonzero(dets.confidence >= cfg.high_threshold)
         low = np.flatnonzero(dets.confidence < cfg.high_threshold)
-        established = [t for t in self._active if t.confirmed]
+        tracked = [t for t in self._active if t.confirmed and t.last_frame >= self._previous_detected]
+        lost = [t for t in self._active if t.confirmed and t.last_frame < self._previous_detected]
         tentative = [t for t in self._active if not t.confirmed]
 
-        # Stage 1: confident detections against every established track, tracked or lost.
-        pairs, left_tracks, left_high = match(self._track_iou(established, dets.xyxy[high]), cfg.match_iou)
-        for ti, di in pairs:
-            self._observe(established[ti], frame, dets, high[di])
-        # Stage 1b: a face coming out from behind an occluder is often detected partially: a box inside
-        # the one it was last seen in. Give it back to that lost track rather than start a new one.
-        lost = [established[i] for i in left_tracks if established[i].last_frame < self._previous_detected]
-        pairs, _, unclaimed = match(self._inside_last_seen(lost, dets.xyxy[high[left_high]]), 0.6)
-        for ti, di in pairs:
-            self._observe(lost[ti], frame, dets, high[left_high][di])
-        claimed = {id(t) for t, _ in ((lost[ti], di) for ti, di in pairs)}
-        left_tracks = [i for i in left_tracks if id(established[i]) not in claimed]
-        left_high = [left_high[i] for i in unclaimed]
-        # Stage 2: low-score detections may only extend faces tracked up to the previous detection.
-        recent = [established[i] for i in left_tracks if established[i].last_frame >= self._previous_detected]
-        pairs, _, _ = match(iou_matrix(self._predicted(recent), dets.xyxy[low]), cfg.low_match_iou)
-        for ti, di in pairs:
-            self._observe(recent[ti], frame, dets, low[di])
-        # Stage 3: tentative tracks against confident detections nobody claimed.
-        remaining = high[left_high]
-        pairs, dropped, left = match(iou_matrix(self._predicted(tentative), dets.xyxy[remaining]),
-                                     cfg.tentative_match_iou)  # fmt: skip
-        for ti, di in pairs:
-            track = tentative[ti]
-            self._observe(track, frame, dets, remaining[di])
-            if track.hits >= cfg.confirm_hits:
+        # 1. Confident detections and the faces tracked up to the previous detection.
+        tracked, high = self._claim(frame, dets, tracked, high, self._iou_predicted, cfg.match_iou)
+        # 2. Lost faces: where the filter predicts them, or where they were last seen (occluders
+        #    rarely move faces); then a partial box inside the last seen one (a face emerging).
+        lost, high = self._claim(frame, dets, lost, high, self._iou_predicted_or_last, cfg.match_iou)
+        lost, high = self._claim(frame, dets, lost, high, self._inside_last_seen, 0.6)
+        # 3. Low-score detections may only extend faces that are being tracked (ByteTrack's second stage).
+        self._claim(frame, dets, tracked, low, self._iou_predicted, cfg.low_match_iou)
+        # 4. Tentative tracks and the confident detections nobody claimed.
+        unmatched, high = self._claim(
+            frame, dets, tentative, high, self._iou_predicted, cfg.tentative_match_iou
+        )
+        for track in tentative:
+            if track not in unmatched and track.hits >= cfg.confirm_hits:
                 track.confirmed = True
-        dropped_keys = {tentative[i].key for i in dropped}
-        self._active = [t for t in self._active if t.key not in dropped_keys]
-        # New tentative tracks from confident leftovers.
-        for di in remaining[left]:
-            if dets.confidence[di] >= cfg.new_track_threshold:
-                self._start(frame, dets, int(di))
+        dropped = {t.key for t in unmatched}
+        self._active = [t for t in self._active if t.key not in dropped]
+        # 5. New tentative tracks from confident leftovers.
+        for index in high:
+            if dets.confidence[index] >= cfg.new_track_threshold:
+                self._start(frame, dets, int(index))
 
-    def _track_iou(self, tracks: list[_Track], boxes: np.ndarray) -> np.ndarray:
+    def _claim(
+        self,
+        frame: int,
+        dets: Detections,
+        tracks: list[_Track],
+        candidates: np.ndarray,
+        affinity: Callable[[list[_Track], np.ndarray], np.ndarray],
+        minimum: float,
+    ) -> tuple[list[_Track], np.ndarray]:
+        """Hungarian-match ``tracks`` to detections ``candidates``; return what is left of each."""
+        pairs, left_tracks, left_dets = match(affinity(tracks, dets.xyxy[candidates]), minimum)
+        for ti, di in pairs:
+            self._observe(tracks[ti], frame, dets, int(candidates[di]))
+        return [tracks[i] for i in left_tracks], candidates[left_dets]
+
+    def _iou_predicted(self, tracks: list[_Track], boxes: np.ndarray) -> np.ndarray:
+        return iou_matrix(self._predicted(tracks), boxes)
+
+    def _iou_predicted_or_last(self, tracks: list[_Track], boxes: np.ndarray) -> np.ndarray:
         """IoU with the predicted box, or with the last seen box when that overlaps more.
 
         A face behind an occluder usually stays where it was while the filter's velocity carries the
@@ -307,7 +318,11 @@ class FaceTracker:
         marks = np.asarray(track.marks, np.float64).reshape(-1, 10)
         values = np.concatenate([boxes, scores[:, None], marks], axis=1)
         gaps = np.diff(frames) - 1
-        fill = np.flatnonzero((gaps > 0) & (gaps <= self.fill_frames))
+        # A face that reappears where it vanished was hidden, not gone: cover it for the whole gap.
+        stayed = np.array([iou_matrix(boxes[i : i + 1], boxes[i + 1 : i + 2])[0, 0] >= 0.3
+                           for i in range(len(gaps))], bool)  # fmt: skip
+        limit = np.where(stayed, self.occlusion_frames, self.fill_frames)
+        fill = np.flatnonzero((gaps > 0) & (gaps <= limit))
         extra_frames = [np.arange(frames[i] + 1, frames[i + 1]) for i in fill]
         # Frames after the last sighting that no detector looked at (detect-every-N) keep the last box.
         if frames[-1] == self._last_detected_frame:
@@ -321,23 +336,38 @@ class FaceTracker:
         return (all_frames, filled[:, :4], filled[:, 4], filled[:, 5:].reshape(-1, 5, 2), observed)
 
 
-def stitch(tracks: list[_Track], max_distance: float) -> list[_Track]:
+def stitch(
+    tracks: list[_Track], max_distance: float, relative: float = 0.5, ceiling: float = 0.3
+) -> list[_Track]:
     """Merge tracklets of the same face, seen apart in time, by appearance (offline, at the end).
 
-    Agglomerative: repeatedly merge the two most alike groups whose tracklets never share a frame, while
-    their mean descriptors are within ``max_distance``. A face that leaves the frame, or is hidden for
-    longer than the lost buffer, gets its first id back.
+    Agglomerative: repeatedly merge the two most alike groups whose tracklets never share a frame. Two
+    groups merge when their mean descriptors are within ``max_distance``, or, up to ``ceiling``, when they
+    are at most ``relative`` times as far apart as the nearest face on screen together with either of
+    them (certainly another person): that scale says how different people look in this video, which is
+    what lets a face be re-linked across a shot cut where lighting and size change.
     """
     groups = [[t] for t in tracks if t.descriptors]
     loose = [t for t in tracks if not t.descriptors]
     means = [_mean_descriptor(g) for g in groups]
     while len(groups) > 1:
-        best, pair = max_distance, None
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                value = distance(means[i], means[j])
-                if value <= best and not _overlap(groups[i], groups[j]):
-                    best, pair = value, (i, j)
+        n = len(groups)
+        dist = np.full((n, n), np.inf)
+        apart = np.zeros((n, n), bool)
+        for i in range(n):
+            for j in range(i + 1, n):
+                dist[i, j] = dist[j, i] = distance(means[i], means[j])
+                apart[i, j] = apart[j, i] = not _overlap(groups[i], groups[j])
+        others = np.where(apart | np.eye(n, dtype=bool), np.inf, dist).min(axis=1)  # nearest co-visible face
+        best, pair = np.inf, None
+        for i in range(n):
+            for j in range(i + 1, n):
+                if not apart[i, j]:
+                    continue
+                d, scale = dist[i, j], min(others[i], others[j])
+                alike = d <= max_distance or (d <= ceiling and d <= relative * scale)
+                if alike and d < best:
+                    best, pair = d, (i, j)
         if pair is None:
             break
         i, j = pair
