@@ -41,20 +41,24 @@ def run_tracking(args: argparse.Namespace) -> list[dict]:
         )
         metrics["fps"] = round(result.frames_per_second, 1)
         rows.append(metrics)
+        m = metrics
         print(
-            f"{name:22s} recall {metrics['recall']:.3f}  precision {metrics['precision']:.3f}  "
-            f"IDF1 {metrics['IDF1']:.3f}  MOTA {metrics['MOTA']:.3f}  switches {metrics['id_switches']:3d}  "
-            f"ids/identity {metrics['ids_per_identity']}  faces {metrics['facesDetected']} "
-            f"(true {metrics['gt_identities']}, err {metrics['faces_detected_error']:+d})  {metrics['fps']} fps",
+            f"{name:22s} recall {m['recall']:.3f}  precision {m['precision']:.3f}  IDF1 {m['IDF1']:.3f}  "
+            f"MOTA {m['MOTA']:.3f}  switches {m['id_switches']:3d}  ids/identity {m['ids_per_identity']}  "
+            f"faces {m['facesDetected']} (true {m['gt_identities']}, err {m['faces_detected_error']:+d})  "
+            f"{m['fps']} fps",
             flush=True,
         )
     multi = [r for r in rows if r["item"].startswith("syn_dlib")]
     real = [r for r in rows if not r["item"].startswith("syn_dlib")]
     if multi:
-        mean = lambda key, rs: sum(r[key] for r in rs) / len(rs)  # noqa: E731
+
+        def mean(key: str) -> float:
+            return sum(r[key] for r in multi) / len(multi)
+
         print(
-            f"multi-face mean: IDF1 {mean('IDF1', multi):.3f}  ids/identity {mean('ids_per_identity', multi):.2f}  "
-            f"precision {mean('precision', multi):.3f}  recall {mean('recall', multi):.3f}  "
+            f"multi-face mean: IDF1 {mean('IDF1'):.3f}  ids/identity {mean('ids_per_identity'):.2f}  "
+            f"precision {mean('precision'):.3f}  recall {mean('recall'):.3f}  "
             f"facesDetected rel. error "
             f"{max(abs(r['faces_detected_error']) / r['gt_identities'] for r in multi):.0%} (worst)"
         )
@@ -82,15 +86,15 @@ def run_fddb(input_sizes: list[int], threshold: float) -> None:
                 boxes = [[*map(float, b), float(s)] for b, s in zip(dets.xyxy, dets.confidence, strict=True)]
                 handle.write(json.dumps({"image": image, "boxes": boxes}) + "\n")
         seconds = time.perf_counter() - started
-        scored = subprocess.run(
-            [sys.executable, os.path.join(SHARED_DATA, "score_fddb.py"), "--detections", out, "--split", "dev"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+        scorer = os.path.join(SHARED_DATA, "score_fddb.py")
+        command = [sys.executable, scorer, "--detections", out, "--split", "dev"]
+        scored = subprocess.run(command, capture_output=True, text=True, check=True)
         m = json.loads(scored.stdout)
         label = "full resolution" if size == 0 else f"input size {size}"
         print(f"FDDB dev, {label:16s}: TPR@100FP {m['TPR@100FP']:.3f}  TPR@500FP {m['TPR@500FP']:.3f}  "
               f"TPR@1000FP {m['TPR@1000FP']:.3f}  AP@0.5 {m['AP@0.5_derived_boxes']:.3f}  "
-              f"AP@0.3 {m['AP@0.3_derived_boxes']:.3f}  ({len(images) / seconds:.0f} images/s)", flush=True)  # fmt: skip
+              f"AP@0.3 {m['AP@0.3_derived_boxes']:.3f}  ({len(images) / seconds:.0f} images/s)",
+              flush=True)  # fmt: skip
 
 
 def main() -> None:
