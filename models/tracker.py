@@ -70,10 +70,10 @@ class _Track:
     marks: list[np.ndarray] = field(default_factory=list)
     descriptors: list[np.ndarray] = field(default_factory=list)
 
-    def observe(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray) -> None:
+    def observe(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray, streak: bool) -> None:
+        """Record a sighting; ``streak`` says it follows one at the previous detector run."""
         self.kalman.update(box)
-        consecutive = frame - self.last_frame <= 1 or not self.frames
-        self.hits = self.hits + 1 if consecutive else 1
+        self.hits = self.hits + 1 if streak else 1
         self.last_frame, self.last_box = frame, box
         self.frames.append(frame)
         self.boxes.append(box)
@@ -267,8 +267,9 @@ class FaceTracker:
         return np.array([t.kalman.xyxy for t in tracks]).reshape(-1, 4)
 
     def _observe(self, track: _Track, frame: int, dets: Detections, index: int) -> None:
-        track.observe(frame, dets.xyxy[index].astype(np.float64), float(dets.confidence[index]),
-                      dets.landmarks[index])  # fmt: skip
+        streak = track.last_frame >= self._previous_detected
+        box = dets.xyxy[index].astype(np.float64)
+        track.observe(frame, box, float(dets.confidence[index]), dets.landmarks[index], streak)
         self._describe(track, dets, index)
 
     def _describe(self, track: _Track, dets: Detections, index: int) -> None:
