@@ -83,6 +83,7 @@ def publish_batch(lake: Lake, batch: VideoBatch, after_commit: AfterCommit | Non
     report = PublishReport(batch.video_id)
     data = {table: _as_arrow(batch, table) for table in lake_schema.PUBLISH_ORDER}
     lake.ensure_tables()
+    video_predicate("videos", batch.video_id)  # refuses an id that is not a SHA-256 before any query
     if _published_row_differs(lake, batch.video_id, data["videos"]):
         commit = retract_video(lake, batch.video_id, run_id=batch.run_id)
         report.retracted = True
@@ -113,7 +114,7 @@ def replace_video_rows(
     lake: Lake, table: str, video_id: str, rows: pa.Table, run_id: str = "", operation: str = "publish"
 ) -> TableCommit:
     """Replace every row of ``video_id`` in ``table`` with ``rows``: one commit, retried on conflict."""
-    from deltalake import CommitProperties, WriterProperties, write_deltalake
+    from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 
     predicate = video_predicate(table, video_id)
     properties = CommitProperties(
@@ -126,8 +127,9 @@ def replace_video_rows(
     writer = WriterProperties(compression="ZSTD", max_row_group_size=ROW_GROUP_ROWS.get(table))
 
     def write() -> int:
+        dt = DeltaTable(lake.table_uri(table), storage_options=lake.storage_options or None)
         write_deltalake(
-            lake.table_uri(table),
+            dt,
             rows,
             mode="overwrite",
             predicate=predicate,
@@ -136,7 +138,7 @@ def replace_video_rows(
             writer_properties=writer,
             commit_properties=properties,
         )
-        return _latest_version(lake, table)
+        return int(dt.version())  # the object follows its own commit
 
     started = time.perf_counter()
     version, attempts = with_commit_retries(write, f"{table} ({operation} {video_id[:12]})")
@@ -164,7 +166,7 @@ def delete_video(lake: Lake, video_id: str, run_id: str = "") -> list[TableCommi
 def record_run(lake: Lake, row: dict[str, Any]) -> TableCommit:
     """Insert or replace the ``runs`` row of one pipeline run (keyed by run_id)."""
     import pyarrow as pa
-    from deltalake import write_deltalake
+    from deltalake import DeltaTable, write_deltalake
 
     lake.ensure_tables(("runs",))
     run_id = str(row["run_id"])
@@ -172,14 +174,9 @@ def record_run(lake: Lake, row: dict[str, Any]) -> TableCommit:
     quoted = run_id.replace("'", "''")
 
     def write() -> int:
-        write_deltalake(
-            lake.table_uri("runs"),
-            data,
-            mode="overwrite",
-            predicate=f"run_id = '{quoted}'",
-            storage_options=lake.storage_options or None,
-        )
-        return _latest_version(lake, "runs")
+        dt = DeltaTable(lake.table_uri("runs"), storage_options=lake.storage_options or None)
+        write_deltalake(dt, data, mode="overwrite", predicate=f"run_id = '{quoted}'")
+        return int(dt.version())
 
     started = time.perf_counter()
     version, attempts = with_commit_retries(write, f"runs ({run_id})")
@@ -215,12 +212,6 @@ def with_commit_retries(
     raise AssertionError("unreachable")
 
 
-def _latest_version(lake: Lake, table: str) -> int:
-    from deltalake import DeltaTable
-
-    return int(DeltaTable(lake.table_uri(table), storage_options=lake.storage_options or None).version())
-
-
 def _as_arrow(batch: VideoBatch, table: str) -> pa.Table:
     """The batch's frame for ``table`` as Arrow with exactly the declared schema, or a one-line refusal."""
     frame: pl.DataFrame | None = batch.tables.get(table)
@@ -248,11 +239,18 @@ def _as_arrow(batch: VideoBatch, table: str) -> pa.Table:
 
 
 def _published_row_differs(lake: Lake, video_id: str, new_videos: pa.Table) -> bool:
-    """True when the video is published and re-publishing will change its rows."""
-    import pyarrow.compute as pc
+    """True when the video is published and re-publishing will change its rows.
 
-    dataset = lake.open("videos").to_pyarrow_dataset()
-    old = dataset.to_table(filter=pc.field("video_id") == video_id, columns=list(RESULT_DEFINING))
+    Read through deltalake's own query engine: it prunes files by their video_id statistics from the
+    log, where building an Arrow dataset would first make an expression for every file of the table.
+    """
+    import pyarrow as pa
+    from deltalake import QueryBuilder
+
+    columns = ", ".join(RESULT_DEFINING)
+    query = f"SELECT {columns} FROM videos WHERE video_id = '{video_id}'"  # video_id checked: hex only
+    reader = QueryBuilder().register("videos", lake.open("videos")).execute(query)
+    old = pa.RecordBatchReader.from_stream(reader).read_all()
     if old.num_rows == 0:
         return False
     new = new_videos.select(list(RESULT_DEFINING)).to_pylist()[0]
