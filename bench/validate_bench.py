@@ -1,0 +1,146 @@
+"""What the validation gate costs per video, next to what detection costs.
+
+    uv run python bench/validate_bench.py [--repeat N] [--sizes 45,2000,20000] [--no-detect]
+
+Prints: the GX import and context setup time (paid once per process), then for videos of growing size
+(face events per video) the gate's time per video split into building the audit views and the GX runs,
+the validations-table append, and the quarantine write of a failing batch; and, for scale, the engine's
+detection time on a short synthetic clip. Batches are made by the real normalizer from synthetic tracks,
+so their shape is the pipeline's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from fractions import Fraction
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np
+
+
+def synthetic_batch(events: int, seed: int = 0):  # type: ignore[no-untyped-def]
+    """A normalized batch with ``events`` face events: 3 faces per frame at 25 fps, 640x360."""
+    from tasks.fragments import build_document
+    from tasks.normalize import normalize
+    from tasks.probe import VideoInfo
+    from tasks.results import DetectorSettings, FaceTracks, VideoResult
+
+    faces_per_frame = 3
+    frames = max(1, events // faces_per_frame)
+    rng = np.random.default_rng(seed)
+    frame_index = np.repeat(np.arange(frames, dtype=np.int64), faces_per_frame)
+    face_id = np.tile(np.arange(faces_per_frame, dtype=np.int64), frames)
+    x1 = rng.uniform(0, 500, len(frame_index)).astype(np.float32)
+    y1 = rng.uniform(0, 250, len(frame_index)).astype(np.float32)
+    xyxy = np.stack([x1, y1, x1 + 100, y1 + 100], axis=1)
+    tracks = FaceTracks(
+        frame_index=frame_index,
+        face_id=face_id,
+        xyxy=xyxy,
+        confidence=rng.uniform(0.5, 1, len(frame_index)).astype(np.float32),
+        landmarks=np.repeat(xyxy[:, None, :2] + 50, 5, axis=1).astype(np.float32),
+        n_frames=frames,
+    )
+    info = VideoInfo(
+        path="/bench/synthetic.mp4",
+        size_bytes=1,
+        container="mp4",
+        codec="h264",
+        width=640,
+        height=360,
+        rotation=0,
+        frame_rate=Fraction(25),
+        frame_count=frames,
+        duration=frames / 25,
+        time_base=Fraction(1, 12800),
+        start_pts=0,
+        pix_fmt="yuv420p",
+    )
+    result = VideoResult(info, DetectorSettings(model_sha256="0" * 64), tracks, frames, 1.0)
+    video_id = f"{seed:064x}"
+    return normalize(result, build_document(result), video_id=video_id, run_id="bench")
+
+
+def show(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.0f} ({min(values) * 1000:.0f}) ms"
+
+
+def timed(action, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sizes", default="45,2000,20000", help="face events per video, comma-separated")
+    parser.add_argument("--no-detect", action="store_true", help="skip the detection reference")
+    args = parser.parse_args()
+
+    from tasks.gx_context import gx_runtime
+
+    started = time.perf_counter()
+    runtime = gx_runtime()
+    first = time.perf_counter() - started
+    print(f"GX {runtime.gx_version}: import {runtime.import_seconds:.2f} s, context + 4 suites")
+    print(f"  {runtime.setup_seconds:.2f} s; once per process (first gate call {first:.2f} s)")
+
+    import polars as pl
+
+    from tasks.audit_views import audit_views
+    from tasks.lake import Lake
+    from tasks.quarantine import quarantine_batch
+    from tasks.validate import validate_batch
+    from tasks.validations_table import append_validations
+
+    expectations = sum(len(d.suite.expectations) for d in runtime.definitions.values())
+    print(f"{expectations} expectations in 4 suites + the JSON contract; repeat {args.repeat}, median (min)")
+    header = ("events/video", "gate", "audit views", "GX runs", "validations", "quarantine")
+    print(" ".join(f"{h:>15}" for h in header))
+    lake = Lake(tempfile.mkdtemp(prefix="facetrack-validate-bench-"))
+    gate_seconds: list[float] = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        batch = synthetic_batch(size, seed=size)
+        validate_batch(batch)  # warm caches for this shape
+        outcomes: list = []
+        gate = timed(lambda b=batch, out=outcomes: out.append(validate_batch(b)), args.repeat)
+        assert all(o.success for o in outcomes), outcomes[0].failed
+        views = timed(lambda b=batch: audit_views(b.tables), args.repeat)
+        gx = [o.gx_seconds for o in outcomes]
+        append = timed(lambda o=outcomes[0]: append_validations(lake, o.results), args.repeat)
+        broken = synthetic_batch(size, seed=size + 1)
+        broken.tables["face_events"] = broken.tables["face_events"].with_columns(pl.col("x") + 2)
+        failed = validate_batch(broken)
+        assert not failed.success
+        quarantine = timed(lambda b=broken, o=failed: quarantine_batch(lake, b, o), max(1, args.repeat // 2))
+
+        cells = (str(batch.tables["face_events"].height), show(gate), show(views), show(gx))
+        cells += (show(append), show(quarantine))
+        print(" ".join(f"{c:>15}" for c in cells))
+        gate_seconds.append(statistics.median(gate))
+
+    if not args.no_detect:
+        from tasks.detect_track import detect_track
+        from tests.media import write_video
+
+        with tempfile.TemporaryDirectory() as directory:
+            clip = write_video(os.path.join(directory, "clip.mp4"), frames=100, fps=25)
+            detect_track(clip)  # load the model
+            seconds = min(timed(lambda: detect_track(clip), 2))
+        gate = statistics.median(gate_seconds)
+        print(f"detection: 100 frames (4 s of 640x360) in {seconds:.2f} s ({100 / seconds:.0f} frames/s)")
+        print(f"gate / detection: {gate / seconds:.0%} for a 4 s clip, {gate / (15 * seconds):.1%} for 60 s")
+
+
+if __name__ == "__main__":
+    main()
