@@ -113,7 +113,7 @@ def sql(
             help="Time travel: an ISO timestamp, or N = the lake when `videos` was at version N.",
         ),
     ] = None,
-    engine: Annotated[str, typer.Option("--engine", help="duckdb | polars | datafusion")] = "duckdb",
+    engine: Annotated[str, typer.Option("--engine", help="datafusion | duckdb | polars")] = "datafusion",
 ) -> None:
     """Run SQL over the lake's tables (a video is published only through its `videos` row)."""
     from tasks.lake import Lake
