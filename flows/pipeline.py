@@ -143,21 +143,14 @@ def publish_step(lake: Lake, batch: VideoBatch) -> PublishReport:
 
 
 def gate_step(lake: Lake, batch: VideoBatch) -> ValidationOutcome:
-    """Validate the batch; publish it only if it passes.
+    """The gate: validate the batch (Great Expectations), then publish it or quarantine it.
 
-    # gate: the Great Expectations gate (issue 4) lives in ``tasks.gate.audit_and_publish``: it records
-    # the per-expectation results, publishes a passing batch and quarantines a failing one. Until that
-    # module is in the tree, validate here and refuse to publish a failing batch.
+    ``tasks.gate.audit_and_publish`` records every expectation's result in ``validations`` first, then
+    publishes a passing batch through ``publish_step`` and quarantines a failing one; it never raises
+    on bad data, so the caller decides what a refusal means (``process_video`` raises ValidationFailed).
     """
-    try:
-        from tasks.gate import audit_and_publish
-    except ImportError:
-        from tasks.validate import validate_batch
+    from tasks.gate import audit_and_publish
 
-        outcome = validate_batch(batch)
-        if outcome.success:
-            publish_step(lake, batch)
-        return outcome
     return audit_and_publish(lake, batch, publish_step)
 
 

@@ -53,6 +53,17 @@ TABLE_PROPERTIES = {
 }
 
 
+# Tables other parts of facetrack keep under the lake root (the validation gate's record and the
+# quarantine twins of the video tables): SQL can query them by these names; publish never writes them.
+AUXILIARY_TABLES: dict[str, tuple[str, ...]] = {
+    "validations": ("validations",),
+    **{
+        f"quarantine_{t}": ("quarantine", t)
+        for t in ("videos", "face_events", "faces", "fragments", "documents")
+    },
+}
+
+
 def storage_options_from_env(environ: dict[str, str] | None = None) -> dict[str, str]:
     """delta-rs storage options for the lake, from AWS_* variables and FACETRACK_STORAGE_OPTIONS."""
     env = dict(os.environ if environ is None else environ)
@@ -104,9 +115,10 @@ class Lake:
         return is_uri(self.root)
 
     def table_uri(self, table: str) -> str:
-        if table not in lake_schema.SCHEMAS:
+        parts = (table,) if table in lake_schema.SCHEMAS else AUXILIARY_TABLES.get(table)
+        if parts is None:
             raise LakeError(f"unknown table '{table}' (tables: {', '.join(lake_schema.SCHEMAS)})")
-        return f"{self.root}/{table}" if self.is_remote else os.path.join(self.root, table)
+        return "/".join([self.root, *parts]) if self.is_remote else os.path.join(self.root, *parts)
 
     @property
     def json_dir(self) -> str:

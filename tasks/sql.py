@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from tasks import lake_schema
 from tasks.errors import LakeError, QueryError
-from tasks.lake import Lake, first_line
+from tasks.lake import AUXILIARY_TABLES, Lake, first_line
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -57,7 +57,7 @@ def parse_as_of(text: str | None) -> int | datetime | None:
 def tables_named_in(query: str) -> list[str]:
     """The lake tables a query mentions, so only those are opened."""
     words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", query.lower()))
-    return [table for table in lake_schema.SCHEMAS if table in words]
+    return [table for table in (*lake_schema.SCHEMAS, *AUXILIARY_TABLES) if table in words]
 
 
 def open_tables(
@@ -70,6 +70,8 @@ def open_tables(
     opened: dict[str, DeltaTable | None] = {}
     for name in names:
         if not lake.exists(name):
+            if name in AUXILIARY_TABLES:
+                raise LakeError(f"no '{name}' table in the lake at {lake.root} yet")
             if as_of is None and not lake.exists("videos"):
                 raise LakeError(
                     f"no lake at {lake.root} (run `facetrack run VIDEO --lake {lake.root}` first)"

@@ -62,6 +62,10 @@ def test_run_fills_the_lake_and_the_lake_gives_back_the_json(media, tmp_path, ca
     assert outcome == ("partial", 2, 1, 1)
     assert runs["finished_at"] is not None and "notes.mp4" in runs["error"]
 
+    # the gate's record is queryable next to the lake tables
+    assert main(["sql", "SELECT count(*) AS n FROM validations", "--lake", root, "-f", "csv"]) == 0
+    assert int(capsys.readouterr().out.splitlines()[1]) > 0
+
     before = counts(root)
     copy = tmp_path / "renamed.mp4"
     shutil.copy(media["faces"], copy)  # same bytes, other name: the same video
