@@ -1,0 +1,96 @@
+"""The gate on an object-store lake: a moto S3 server on 127.0.0.1 (its own process), configured only
+through AWS_* variables. Publish, quarantine, the validations table and the data docs all land in S3."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import polars as pl
+import pytest
+
+from tasks import quarantine
+from tasks.gate import audit_and_publish
+from tasks.lake import Lake
+from tasks.revalidate import revalidate
+from tasks.validations_table import table_uri as validations_uri
+from tests.validate_batches import good_batch
+
+BUCKET = "gate"
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    # A separate process: delta-rs holds the GIL while it waits on S3, so a server thread would starve.
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("moto server did not start")
+            time.sleep(0.1)
+    try:
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+@pytest.fixture
+def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    import boto3
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": s3_endpoint,
+    }.items():
+        monkeypatch.setenv(key, value)
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+def test_gate_quarantine_validations_and_docs_on_s3(s3: Any) -> None:
+    lake = Lake.resolve(f"s3://{BUCKET}/lake")
+    good = good_batch("s3 good")
+    assert audit_and_publish(lake, good).success
+    broken = good_batch("s3 broken")
+    broken.tables["face_events"] = broken.tables["face_events"].with_columns(pl.col("x") + 1)
+    outcome = audit_and_publish(lake, broken)
+    assert not outcome.success and "face_events: x_in_0_1" in outcome.failed
+
+    opts = lake.storage_options
+    published = pl.read_delta(lake.table_uri("videos"), storage_options=opts)
+    assert published["video_id"].to_list() == [good.video_id]
+    assert quarantine.quarantined_video_ids(lake) == [broken.video_id]
+    quarantined = pl.read_delta(quarantine.quarantine_uri(lake, "face_events"), storage_options=opts)
+    assert quarantined.height == broken.tables["face_events"].height
+    validations = pl.read_delta(validations_uri(lake), storage_options=opts)
+    assert set(validations["video_id"]) == {good.video_id, broken.video_id}
+
+    report = revalidate(lake)
+    assert [o.success for o in report.outcomes] == [True]
+    assert report.docs_index == f"s3://{BUCKET}/lake/docs/index.html"
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="lake/docs/")["Contents"]]
+    assert "lake/docs/index.html" in keys
+    pages = [k for k in keys if k.startswith("lake/docs/validations/") and k.endswith(".html")]
+    assert len(pages) == 4  # one page per suite
