@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from fractions import Fraction
@@ -203,7 +202,14 @@ def _slow_copy(src: str, dst: str, chunks: int = 10, pause: float = 0.3) -> None
 
 
 @pytest.mark.timeout(300)
-def test_videos_dropped_into_a_served_inbox_are_processed_once_each(prefect_api, tmp_path):
+def test_a_video_copied_slowly_into_a_served_inbox_is_processed_once_after_it_completes(
+    prefect_api, tmp_path
+):
+    """The arrival path end to end: ``facetrack serve`` → watcher → event → trigger → flow run → rows.
+
+    One file, copied in chunks for longer than the settle time: it must start exactly one run, after the
+    copy completes (a second file would only add another flow-run process on a 2-core machine).
+    """
     inbox, lake = tmp_path / "inbox", str(tmp_path / "lake")
     inbox.mkdir()
     log_path = str(tmp_path / "serve.log")
@@ -220,28 +226,30 @@ def test_videos_dropped_into_a_served_inbox_are_processed_once_each(prefect_api,
         _wait_for(lambda: b"deployments are being served" in _read(log_path), 60, "serve", log_path)
         time.sleep(1.0)  # the watcher thread subscribes right after serve() registers
 
-        fast, slow = clip(tmp_path / "fast.mp4", frames=12), clip(tmp_path / "slow.mp4", frames=16)
-        shutil.copy(fast, inbox / "fast.mp4")
-        copier = threading.Thread(target=_slow_copy, args=(slow, str(inbox / "slow.mp4")))
-        copier.start()  # ~3 s of chunks 0.3 s apart, against a 1.5 s settle time
-        copier.join()
-        ids = [sha256(fast), sha256(slow)]
+        source = clip(tmp_path / "slow.mp4", frames=16)
+        copied = time.time()
+        _slow_copy(source, str(inbox / "slow.mp4"))  # ~3 s of chunks 0.3 s apart, settle time 1.5 s
+        copy_done = time.time()
+        video_id = sha256(source)
 
-        def both_published() -> bool:
-            return sorted(r["video_id"] for r in lake_rows(lake, "videos")) == sorted(ids)
+        def published() -> bool:
+            return [r["video_id"] for r in lake_rows(lake, "videos")] == [video_id]
 
-        _wait_for(both_published, 150, "both videos' rows in the lake", log_path)
+        _wait_for(published, 150, "the video's rows in the lake", log_path)
         _wait_for(
-            lambda: sum(r.state.is_completed() for r in _served_runs("process-video/on-arrival")) == 2,
+            lambda: any(r.state.is_completed() for r in _served_runs("process-video/on-arrival")),
             30,
-            "two completed arrival runs",
+            "a completed arrival run",
             log_path,
         )
-        runs = _served_runs("process-video/on-arrival")
-        assert sorted(os.path.basename(r.parameters["video"]) for r in runs) == ["fast.mp4", "slow.mp4"]
-        assert_published_once(lake, ids)
-        size = {r["video_id"]: r["size_bytes"] for r in lake_rows(lake, "videos")}
-        assert size[sha256(slow)] == os.path.getsize(slow)  # processed after the copy completed
-        assert sorted(os.listdir(inbox / "done")) == ["fast.mp4", "slow.mp4"]
+        time.sleep(3.0)  # room for a wrongly doubled event's run to show up
+        (run,) = _served_runs("process-video/on-arrival")
+        assert run.parameters["video"] == str(inbox / "slow.mp4")
+        assert run.state.is_completed()
+        assert run.start_time is not None and run.start_time.timestamp() >= copy_done > copied
+        assert_published_once(lake, [video_id])
+        (row,) = lake_rows(lake, "videos")
+        assert row["size_bytes"] == os.path.getsize(source) and row["run_id"] == str(run.id)
+        assert os.listdir(inbox / "done") == ["slow.mp4"]
     finally:
         stop_process_group(serve)
