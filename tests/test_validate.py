@@ -493,3 +493,35 @@ def test_replay_after_a_fix_publishes_and_releases(tmp_path: Any) -> None:
     assert outcome.success, outcome.failed
     assert pl.read_delta(lake.table_uri("face_events")).height == 45
     assert quarantine.quarantined_video_ids(lake) == []
+
+
+@pytest.mark.parametrize("table", SUITE_TABLES)
+def test_suite_states_the_lake_schema(table: str) -> None:
+    """The suites are reviewed JSON, the schema is code: a column added to one and not the other fails
+    here, with the column named, before any batch does."""
+    from tasks.audit_views import audit_columns
+
+    schema = lake_schema.SCHEMAS[table]
+    expectations = load_suite_file(table)["expectations"]
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for expectation in expectations:
+        by_kind.setdefault(expectation["type"], []).append(expectation["kwargs"])
+    (ordered,) = by_kind["expect_table_columns_to_match_ordered_list"]
+    assert ordered["column_list"] == schema.names + list(audit_columns()[table])
+    empty = pl.from_arrow(schema.empty_table()).to_pandas()  # type: ignore[union-attr]
+    pandas_types = {c: str(t) for c, t in empty.dtypes.items()}
+    pandas_types.update({c: "Timestamp" for c, t in pandas_types.items() if t.startswith("datetime64")})
+    pandas_types.update({c: "object" for c, t in pandas_types.items() if t == "object"})
+    stated = {k["column"]: k["type_"] for k in by_kind["expect_column_values_to_be_of_type"]}
+    assert stated == pandas_types
+    required = {f.name for f in schema if not f.nullable and not pa_is_integer(f.type)}
+    not_null = {k["column"] for k in by_kind["expect_column_values_to_not_be_null"]}
+    assert required <= not_null, required - not_null
+    names = [e["meta"]["name"] for e in expectations]
+    assert len(names) == len(set(names)) and all(e.get("description") for e in expectations)
+
+
+def pa_is_integer(dtype: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_integer(dtype))
