@@ -7,6 +7,7 @@ before a model is loaded or an output path is touched.
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import asdict, dataclass
 from fractions import Fraction
@@ -18,6 +19,11 @@ from tasks.errors import BadInputError
 # one would need gigabytes per frame buffer.
 MAX_DIMENSION = 16384
 MAX_FRAME_RATE = Fraction(1000)
+# Broadcast and camera rates. A variable-frame-rate file's average rate is a messy fraction (e.g.
+# 29.87); its nominal grid is the standard rate it is near, so ticks stay whole and readable.
+_STANDARD = "24000/1001 24 25 30000/1001 30 48 50 60000/1001 60 100 120000/1001 120"
+STANDARD_RATES = tuple(Fraction(rate) for rate in _STANDARD.split())
+SNAP_TOLERANCE = 0.015
 
 
 @dataclass(frozen=True)
@@ -78,18 +84,18 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         width, height = int(ctx.width or 0), int(ctx.height or 0)
         if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
             raise BadInputError(f"{name}: frame size {width}x{height} is outside 1..{MAX_DIMENSION} pixels")
-        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        time_base = Fraction(stream.time_base) if stream.time_base else Fraction(1, 90000)
+        rate = _typical_frame_rate(path, time_base) or stream.average_rate or stream.guessed_rate
         if not rate or rate <= 0 or rate > MAX_FRAME_RATE:
             raise BadInputError(f"{name}: frame rate {rate} is missing or absurd")
-        frame_rate = Fraction(rate).limit_denominator(1_000_000)
-        time_base = Fraction(stream.time_base) if stream.time_base else Fraction(1, 90000)
+        frame_rate = nominal_frame_rate(Fraction(rate))
         first = _first_frame(container, stream, name)
         start_pts = int(first.pts if first.pts is not None else (stream.start_time or 0))
         rotation = int(getattr(first, "rotation", 0) or 0) % 360
         duration = _duration_seconds(container, stream, time_base)
         frame_count = int(stream.frames or 0)
         if frame_count <= 0:
-            frame_count = _count_packets(path)
+            frame_count = len(_packet_timestamps(path))
         if duration <= 0 and frame_count > 0:
             duration = frame_count / float(frame_rate)
         return VideoInfo(
@@ -109,6 +115,45 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         )
 
 
+def nominal_frame_rate(rate: Fraction) -> Fraction:
+    """The frame grid for a measured rate: a standard rate within 1.5 %, else the rate itself simplified."""
+    nearest = min(STANDARD_RATES, key=lambda standard: abs(standard - rate))
+    if abs(nearest - rate) <= SNAP_TOLERANCE * nearest:
+        return nearest
+    return rate.limit_denominator(1001)
+
+
+def _typical_frame_rate(path: str, time_base: Fraction) -> Fraction | None:
+    """1 / the median time between frames, from the first packets' timestamps (no decoding).
+
+    The container's average rate counts dropped frames and gaps of a variable-frame-rate recording as
+    slower video (80 frames over 3.3 s reads as 24.2 fps for a 25 fps phone clip with a hiccup); the
+    median frame step does not.
+    """
+    stamps = sorted(_packet_timestamps(path, limit=120))
+    steps = sorted(b - a for a, b in itertools.pairwise(stamps) if b > a)
+    if len(steps) < 2:
+        return None
+    return 1 / (steps[len(steps) // 2] * time_base)
+
+
+def _packet_timestamps(path: str, limit: int | None = None) -> list[int]:
+    """Timestamps of the video packets (demuxed only, so this is cheap even for long files)."""
+    import av
+
+    stamps: list[int] = []
+    with av.open(path) as container:
+        try:
+            for packet in container.demux(container.streams.video[0]):
+                if packet.size:
+                    stamps.append(int(packet.pts if packet.pts is not None else len(stamps)))
+                if limit is not None and len(stamps) >= limit:
+                    break
+        except av.FFmpegError:
+            pass  # a damaged tail: what was read still counts
+    return stamps
+
+
 def _first_frame(container: Any, stream: Any, name: str) -> Any:
     import av
 
@@ -126,15 +171,6 @@ def _duration_seconds(container: Any, stream: Any, time_base: Fraction) -> float
     if container.duration:
         return container.duration / 1_000_000
     return 0.0
-
-
-def _count_packets(path: str) -> int:
-    """Count video packets without decoding: exact for containers (WebM, MKV) that omit a frame count."""
-    import av
-
-    with av.open(path) as container:
-        stream = container.streams.video[0]
-        return sum(1 for packet in container.demux(stream) if packet.size)
 
 
 def _ffmpeg_reason(exc: Exception) -> str:

@@ -6,6 +6,7 @@ Nothing generated here is committed; every test makes what it needs under its tm
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 
@@ -53,8 +54,14 @@ def write_video(
     pts: list[int] | None = None,
     time_base: Fraction | None = None,
     rotation: int = 0,
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
+    picture_size: tuple[int, int] | None = None,
 ) -> str:
-    """Encode a short video with PyAV. ``pts`` (in ``time_base`` units) makes a variable-frame-rate file."""
+    """Encode a short video with PyAV. ``pts`` (in ``time_base`` units) makes a variable-frame-rate file.
+
+    ``transform`` changes each frame before encoding (e.g. turns it sideways for a rotated file): the
+    picture is drawn at ``picture_size`` (width, height), and ``width``/``height`` are the stored size.
+    """
     import av
 
     path = os.fspath(path)
@@ -70,7 +77,10 @@ def write_video(
         if rotation:
             stream.set_display_rotation(rotation)
         for i in range(frames):
-            image = face_frame(i, width, height) if faces else np.full((height, width, 3), 90, np.uint8)
+            draw_w, draw_h = picture_size or (width, height)
+            image = face_frame(i, draw_w, draw_h) if faces else np.full((draw_h, draw_w, 3), 90, np.uint8)
+            if transform is not None:
+                image = np.ascontiguousarray(transform(image))
             frame = av.VideoFrame.from_ndarray(image, format="bgr24")
             if pts is not None:
                 frame.pts = pts[i]

@@ -1,0 +1,224 @@
+"""`facetrack detect` on real H.264 files written by PyAV: output, summary, bad input, VFR, rotation."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from flows.cli import main
+from tasks.contract import violations
+from tasks.decode import frame_slot
+from tasks.errors import BadInputError
+from tasks.probe import nominal_frame_rate, probe
+from tests.engine_helpers import shared_check_output
+from tests.media import face_frame, truncate_file, write_audio_only, write_video
+
+Capture = pytest.CaptureFixture[str]
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return write_video(tmp_path_factory.mktemp("clip") / "walk.mp4", frames=40, fps=Fraction(30000, 1001))
+
+
+def run_cli(args: list[str], capsys: Capture) -> tuple[int, str, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def faces_in(doc: dict) -> list[tuple[int, dict]]:
+    frames = []
+    index = 0
+    for fragment in doc["fragments"]:
+        n = fragment["duration"] // doc["timescale"] if "events" not in fragment else len(fragment["events"])
+        for event in fragment.get("events", [[]] * 0):
+            frames.extend((index, face) for face in event)
+            index += 1
+        if "events" not in fragment:
+            index += n
+    return frames
+
+
+def test_detect_writes_contract_true_json(clip: str, tmp_path: Path, capsys: Capture) -> None:
+    out = tmp_path / "walk.json"
+    code, stdout, stderr = run_cli(["detect", clip, "-o", str(out)], capsys)
+    assert code == 0, stderr
+    assert "40 frames" in stdout and "1 face ids" in stdout and str(out) in stdout
+    doc = json.loads(out.read_text())
+    assert (doc["timescale"], doc["width"], doc["height"]) == (30000, 640, 360)
+    assert doc["facesDetected"] == 1
+    assert violations(doc, frames=40, fps=30000 / 1001) == []
+    events = [e for f in doc["fragments"] for e in f.get("events", [])]
+    assert len(events) == 40 and all(len(e) == 1 for e in events)  # the face is found on every frame
+    xs = [e[0]["x"] for e in events]
+    assert xs[-1] > xs[0]  # and it moves right, as drawn
+    assert shared_check_output().check(doc, 40, 30000 / 1001) == []
+
+
+def test_detect_options_change_the_output(clip: str, tmp_path: Path, capsys: Capture) -> None:
+    out = tmp_path / "sparse.json"
+    args = [
+        "detect",
+        clip,
+        "-o",
+        str(out),
+        "--detect-every",
+        "4",
+        "--fragment-seconds",
+        "0.5",
+        "--input-size",
+        "320",
+    ]
+    code, _, stderr = run_cli(args, capsys)
+    assert code == 0, stderr
+    doc = json.loads(out.read_text())
+    assert doc["fragments"][0]["duration"] == 15 * 1001  # round(0.5 s x 29.97) frames
+    events = [e for f in doc["fragments"] for e in f.get("events", [])]
+    assert sum(len(e) for e in events) == 40  # frames between detections are filled by the tracker
+    code, _, _ = run_cli(["detect", clip, "-o", str(tmp_path / "big.json"), "--min-face", "400"], capsys)
+    assert code == 0
+    assert json.loads((tmp_path / "big.json").read_text())["facesDetected"] == 0
+
+
+def make_bad_inputs(directory: Path, good: str) -> dict[str, str]:
+    text = directory / "notes.mp4"
+    text.write_text("this is not a video\n")
+    empty = directory / "empty.mp4"
+    empty.write_bytes(b"")
+    return {
+        "text file": str(text),
+        "zero bytes": str(empty),
+        "truncated mp4": truncate_file(good, directory / "cut.mp4", keep=0.6),
+        "audio only": write_audio_only(directory / "voice.m4a"),
+        "missing path": str(directory / "nowhere.mp4"),
+        "directory": str(directory),
+    }
+
+
+def test_bad_inputs_exit_2_with_one_line_and_no_output(clip: str, tmp_path: Path, capsys: Capture) -> None:
+    for label, path in make_bad_inputs(tmp_path, clip).items():
+        out = tmp_path / f"{label}.json"
+        code, stdout, stderr = run_cli(["detect", path, "-o", str(out)], capsys)
+        assert code == 2, label
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("facetrack: error: "), (label, stderr)
+        assert "Traceback" not in stderr and stdout == ""
+        assert not out.exists(), label
+
+
+def test_bad_settings_and_unwritable_output_are_refused_before_work(
+    clip: str, tmp_path: Path, capsys: Capture
+) -> None:
+    code, _, stderr = run_cli(["detect", clip, "-o", str(tmp_path / "x.json"), "--threshold", "1.5"], capsys)
+    assert code == 2 and "--threshold" in stderr
+    readonly = tmp_path / "ro"
+    readonly.mkdir()
+    readonly.chmod(0o500)
+    try:
+        if os.access(readonly, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        code, _, stderr = run_cli(["detect", clip, "-o", str(readonly / "x.json")], capsys)
+        assert code == 2 and "not writable" in stderr
+    finally:
+        readonly.chmod(0o700)
+
+
+def test_console_script_help_is_instant_and_detect_runs(clip: str, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("facetrack")
+    heavy = {"onnxruntime", "av", "prefect", "great_expectations", "deltalake", "polars", "cv2", "duckdb"}
+    code = f"import sys, flows.cli as c; c._register_commands(); print(sorted(set(sys.modules) & {heavy!r}))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"  # --help imports none of the heavy libraries
+    done = subprocess.run([str(script), "detect", clip, "-o", str(tmp_path / "w.json")], capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "w.json").exists()
+
+
+def test_variable_frame_rate_frames_land_on_the_nominal_grid(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    steps = np.full(80, 40) + rng.integers(-6, 7, 80)  # 25 fps, jittered by up to 6 ms
+    steps[30] = 120  # two frames' worth of nothing: a gap in the recording
+    pts = np.concatenate([[0], np.cumsum(steps)[:-1]]).tolist()
+    video = write_video(tmp_path / "vfr.mp4", frames=80, fps=25, pts=pts, time_base=Fraction(1, 1000))
+    info = probe(video)
+    assert info.frame_rate == Fraction(25)
+    out = tmp_path / "vfr.json"
+    assert main(["detect", video, "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    slots = [round(p / 40) for p in pts]
+    assert slots[31] - slots[30] == 3
+    n_events = sum(len(f["events"]) if "events" in f else f["duration"] // 1000 for f in doc["fragments"])
+    assert n_events == slots[-1] + 1  # one event per grid slot, gaps included
+    events = [e for f in doc["fragments"] for e in f["events"]]
+    assert all(len(e) == 1 for e in events)  # slots without their own frame repeat the one shown then
+    assert violations(doc) == []
+
+
+def test_frame_slot_rounds_timestamps_and_never_goes_back() -> None:
+    info = probe_stub()
+    assert [frame_slot(p, info, -1) for p in (0, 39, 61, 110)] == [0, 1, 2, 3]  # 40 ms grid
+    assert frame_slot(20, info, previous=3) == 3
+
+
+def probe_stub():  # type: ignore[no-untyped-def]
+    from tests.engine_helpers import video_info
+
+    info = video_info(Fraction(25), 10)
+    from dataclasses import replace
+
+    return replace(info, time_base=Fraction(1, 1000))
+
+
+def test_nominal_rate_snaps_to_standard_rates() -> None:
+    assert nominal_frame_rate(Fraction(2987, 100)) == Fraction(30000, 1001)
+    assert nominal_frame_rate(Fraction(25)) == Fraction(25)
+    assert nominal_frame_rate(Fraction(15)) == Fraction(15)
+    assert nominal_frame_rate(Fraction(125, 10)) == Fraction(25, 2)
+
+
+def test_rotated_video_boxes_are_in_the_stored_frame(tmp_path: Path) -> None:
+    # Stored sideways (360x640) with a display matrix that turns it upright: faces are only findable upright.
+    video = write_video(tmp_path / "phone.mp4", frames=12, fps=25, width=360, height=640, rotation=90,
+                        transform=lambda image: np.rot90(image, -1), picture_size=(640, 360))  # fmt: skip
+    info = probe(video)
+    assert (info.width, info.height, info.rotation) == (360, 640, 90)
+    out = tmp_path / "phone.json"
+    assert main(["detect", video, "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert (doc["width"], doc["height"]) == (360, 640) and doc["facesDetected"] == 1
+    face = doc["fragments"][0]["events"][5][0]
+    # Map the stored-frame box into the upright picture: display (x', y') = (y, W - x).
+    x1, x2 = face["y"] * 640, (face["y"] + face["height"]) * 640
+    y1, y2 = 360 - (face["x"] + face["width"]) * 360, 360 - face["x"] * 360
+    from models.detector import CenterFaceDetector
+
+    upright = CenterFaceDetector().detect(face_frame(5, 640, 360), 0.5).xyxy[0]
+    inter = max(0, min(x2, upright[2]) - max(x1, upright[0])) * max(
+        0, min(y2, upright[3]) - max(y1, upright[1])
+    )
+    union = (x2 - x1) * (y2 - y1) + (upright[2] - upright[0]) * (upright[3] - upright[1]) - inter
+    assert inter / union > 0.7
+
+
+def test_probe_refuses_bad_inputs_with_reasons(clip: str, tmp_path: Path) -> None:
+    reasons = {
+        "text file": "not a readable video",
+        "zero bytes": "empty",
+        "truncated mp4": "not a readable video",
+        "audio only": "no video stream",
+        "missing path": "no such file",
+        "directory": "directory",
+    }
+    for label, path in make_bad_inputs(tmp_path, clip).items():
+        with pytest.raises(BadInputError, match=reasons[label]):
+            probe(path)
