@@ -228,6 +228,8 @@ def run_videos(
             run.videos.append(summary)
             if on_video:
                 on_video(summary)
+            if len(run.videos) < len(videos):
+                record_run(lake, run, total=len(videos))  # progress so far, visible if we die later
     except BaseException as exc:
         run.finished_at = datetime.now(UTC)
         record_run(lake, run, total=len(videos), crash=f"{type(exc).__name__}: {exc}")
