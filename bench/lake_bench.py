@@ -6,11 +6,11 @@ Builds a lake of synthetic videos (the lake never looks at pixels, so synthesize
 what real ones would), publishing each video the way `facetrack run` does: one commit per table. Prints:
 
 - ingest: face_events rows/s through normalize + publish (and publish alone);
-- the one-video query (`WHERE video_id = ...`) with pushdown, and the same query with the filter hidden
-  from the scan (`video_id || '' = ...`), plus how many files each must open;
-- data files before/after `lake optimize`, and the query again after it;
-- the three SQL engines on a point query and a full aggregate, end to end through `run_sql`
-  (open the tables + plan + execute), median of several runs.
+- per SQL engine, before and after `lake optimize`: the one-video query (`WHERE video_id = ...`) with
+  pushdown, the same query with the filter hidden from the scan, and a full join-and-aggregate, end to
+  end through `run_sql` (open the tables + plan + execute), median of 5 runs; plus how many files the
+  one-video query opens;
+- data files per table before/after `lake optimize`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tasks.lake import Lake
 from tasks.maintenance import file_count, optimize
 from tasks.normalize import normalize
 from tasks.publish import publish_batch
-from tasks.sql import run_sql
+from tasks.sql import ENGINES, run_sql
 from tests.lake_synth import synthetic_result, synthetic_video_id
 
 AGGREGATE = (
@@ -69,25 +69,24 @@ def build(lake: Lake, videos: int, frames: int, faces: int) -> tuple[int, float,
 
 
 def files_opened(lake: Lake, video_id: str) -> tuple[int, int]:
-    """Files a pushed-down `video_id = ...` scan opens, out of all data files (Arrow dataset pruning)."""
-    import pyarrow.compute as pc
-
-    dataset = lake.open("face_events").to_pyarrow_dataset()
-    kept = list(dataset.get_fragments(filter=pc.field("video_id") == video_id))
-    return len(kept), len(list(dataset.get_fragments()))
+    """Data files the log's statistics leave for `video_id = ...`, out of all (what every engine opens)."""
+    dt = lake.open("face_events")
+    return len(dt.file_uris(file_pruning_predicate=f"video_id = '{video_id}'")), len(dt.file_uris())
 
 
-def query_figures(lake: Lake, video_id: str, label: str) -> None:
+def engine_figures(lake: Lake, video_id: str, label: str) -> None:
+    """Per engine: the one-video query with its filter pushed into the scan, the same query with the
+    filter hidden from the scan (`video_id || '' = ...`: same rows, every file read), and a full
+    join-and-aggregate. End to end through run_sql, as `facetrack sql` runs them."""
     pushed = f"SELECT count(*) AS n, avg(confidence) AS c FROM face_events WHERE video_id = '{video_id}'"
-    hidden = (
-        f"SELECT count(*) AS n, avg(confidence) AS c FROM face_events WHERE video_id || '' = '{video_id}'"
-    )
-    assert run_sql(lake, pushed).to_pylist() == run_sql(lake, hidden).to_pylist()
+    hidden = pushed.replace("WHERE video_id =", "WHERE video_id || '' =")
     opened, total = files_opened(lake, video_id)
-    with_ms = median_ms(lambda: run_sql(lake, pushed))
-    without_ms = median_ms(lambda: run_sql(lake, hidden))
-    print(f"one-video query {label}: with pushdown {with_ms:.1f} ms ({opened} of {total} files opened),")
-    print(f"{'':>{len('one-video query ' + label) + 2}}without {without_ms:.1f} ms (all {total} files)")
+    print(f"{label}: one-video query opens {opened} of {total} face_events files; median ms:")
+    print(f"  {'engine':<11} {'pushdown':>9} {'no pushdown':>12} {'aggregate':>10}")
+    for engine in ENGINES:
+        assert run_sql(lake, pushed, engine).to_pylist() == run_sql(lake, hidden, engine).to_pylist()
+        figures = [median_ms(lambda q=q, e=engine: run_sql(lake, q, e)) for q in (pushed, hidden, AGGREGATE)]
+        print(f"  {engine:<11} {figures[0]:>9.1f} {figures[1]:>12.1f} {figures[2]:>10.1f}")
 
 
 def main() -> int:
@@ -112,7 +111,7 @@ def main() -> int:
         print(f"  publish alone (4 commits per video): {rows / publishing:,.0f} rows/s")
         video_id = synthetic_video_id(args.videos // 2)
 
-        query_figures(lake, video_id, "before optimize")
+        engine_figures(lake, video_id, "before optimize")
         before = {t: file_count(lake, t) for t in lake_schema.PUBLISH_ORDER}
         started = time.perf_counter()
         optimize(lake)
@@ -121,15 +120,7 @@ def main() -> int:
         print(f"optimize ({seconds:.1f} s): data files before -> after")
         for table in lake_schema.PUBLISH_ORDER:
             print(f"  {table:<12} {before[table]:>5} -> {after[table]}")
-        query_figures(lake, video_id, "after optimize")
-
-        print("SQL engines, end to end through run_sql (open tables + plan + run), median ms:")
-        point = f"SELECT frame_index, face_id, x, y FROM face_events WHERE video_id = '{video_id}'"
-        print(f"  {'engine':<11} {'point query':>12} {'aggregate':>10}")
-        for engine in ("duckdb", "polars", "datafusion"):
-            point_ms = median_ms(lambda engine=engine: run_sql(lake, point, engine))
-            aggregate_ms = median_ms(lambda engine=engine: run_sql(lake, AGGREGATE, engine))
-            print(f"  {engine:<11} {point_ms:>12.1f} {aggregate_ms:>10.1f}")
+        engine_figures(lake, video_id, "after optimize")
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
