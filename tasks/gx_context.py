@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -149,7 +150,10 @@ def _build_runtime(directory: Path | None) -> GxRuntime:
     # GX asks a telemetry service unless told not to; this machine has no network and users may not want it.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     started = time.perf_counter()
-    import great_expectations as gx
+    with warnings.catch_warnings():
+        # GX's own import-time DeprecationWarnings (sre_constants, ...) are noise to facetrack's users.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import great_expectations as gx
 
     imported = time.perf_counter()
     context = _make_context()
