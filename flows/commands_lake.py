@@ -135,10 +135,9 @@ def optimize(lake: LakeOption = None, table: TablesOption = None) -> None:
     from tasks.maintenance import optimize as optimize_lake
 
     for name, figures in optimize_lake(Lake.resolve(lake), table).items():
-        print(
-            f"{name}: {figures['files_before']} -> {figures['files_after']} files "
-            f"({figures['partitions_rewritten']} partitions rewritten)"
-        )
+        rewritten = figures["partitions_rewritten"]
+        note = "unchanged" if not rewritten else f"{rewritten} partition{'s' * (rewritten != 1)} rewritten"
+        print(f"{name}: {figures['files_before']} -> {figures['files_after']} files ({note})")
 
 
 @lake_app.command()

@@ -20,7 +20,7 @@ from typing import Any
 
 from tasks import lake_schema
 from tasks.errors import LakeError
-from tasks.lake import Lake
+from tasks.lake import AUXILIARY_TABLES, Lake
 from tasks.publish import with_commit_retries
 
 DEFAULT_RETAIN_HOURS = 168.0
@@ -34,13 +34,18 @@ def _lake(lake: Lake | str | None) -> Lake:
 
 
 def _tables(lake: Lake, tables: list[str] | None) -> list[str]:
-    names = tables or list(lake_schema.SCHEMAS)
-    unknown = [t for t in names if t not in lake_schema.SCHEMAS]
+    """The named tables, or every lake table plus the gate's own (validations, quarantine) that exist:
+    they grow by one small file per video too."""
+    known = [*lake_schema.SCHEMAS, *AUXILIARY_TABLES]
+    names = tables or known
+    unknown = [t for t in names if t not in known]
     if unknown:
-        raise LakeError(f"unknown table(s) {', '.join(unknown)} (tables: {', '.join(lake_schema.SCHEMAS)})")
+        raise LakeError(f"unknown table(s) {', '.join(unknown)} (tables: {', '.join(known)})")
     present = [t for t in names if lake.exists(t)]
-    if not present:
+    if not any(t in lake_schema.SCHEMAS for t in present) and not tables:
         raise LakeError(f"no lake at {lake.root}")
+    if not present:
+        raise LakeError(f"no such table in the lake at {lake.root}: {', '.join(names)}")
     return present
 
 
@@ -80,8 +85,8 @@ def optimize(
 
 def _partitions_needing_work(lake: Lake, table: str) -> list[tuple[tuple[str, str], ...]]:
     """Partitions (as (column, value) pairs) holding more than one file; ``[()]`` for a whole table."""
-    columns = lake_schema.PARTITIONS[table]
     dt = lake.open(table)
+    columns = list(dt.metadata().partition_columns)
     if not columns:
         return [()] if len(dt.file_uris()) > 1 else []
     import pyarrow as pa
