@@ -12,6 +12,7 @@ failing batch (quarantine it, mark the video failed) is ``tasks.gate``'s job.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -76,7 +77,7 @@ def validate_batch(batch: VideoBatch, *, keep_for_docs: bool = False) -> Validat
 
     views = audit_views(batch.tables)
     gx_started = time.perf_counter()
-    run_name = f"{batch.video_id} {batch.run_id}".strip()
+    run_name = _docs_run_name(batch)
     for table in SUITE_TABLES:
         result = runtime.run_suite(table, views[table], run_name=run_name, keep=keep_for_docs)
         table_rows = validations_table.rows_from_gx(table, result, stamp)
@@ -97,3 +98,10 @@ def validate_batch(batch: VideoBatch, *, keep_for_docs: bool = False) -> Validat
         validated_at=validated_at,
         gx_seconds=gx_seconds,
     )
+
+
+def _docs_run_name(batch: VideoBatch) -> str:
+    """The run name data docs file a result under: the video first (that is what a reader looks for),
+    then the run; only URL-safe characters, since it becomes a path in the docs site (or an S3 key)."""
+    safe_run = re.sub(r"[^A-Za-z0-9._-]+", "-", batch.run_id).strip("-")
+    return f"{batch.video_id[:16]}_{safe_run}" if safe_run else batch.video_id[:16]
