@@ -167,3 +167,21 @@ def checkpoint(lake: LakeOption = None, table: TablesOption = None) -> None:
 
     for name, version in checkpoint_lake(Lake.resolve(lake), table).items():
         print(f"{name}: checkpoint at version {version}")
+
+
+@lake_app.command()
+def history(
+    lake: LakeOption = None,
+    table: Annotated[str, typer.Option("--table", help="Table whose commits to list.")] = "videos",
+    limit: Annotated[int, typer.Option("--limit", help="How many commits, newest first.")] = 20,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | csv | json")] = "table",
+) -> None:
+    """List a table's commits (version, time, video, run): the versions `sql --as-of` travels to."""
+    import pyarrow as pa
+
+    from tasks.lake import Lake
+    from tasks.maintenance import history as table_history
+    from tasks.sql import write_result
+
+    rows = table_history(Lake.resolve(lake), table, limit)
+    sys.stdout.write(write_result(pa.Table.from_pylist(rows), fmt) or "")

@@ -136,3 +136,27 @@ def checkpoint(lake: Lake | str | None = None, tables: list[str] | None = None) 
             raise LakeError(f"checkpoint {table}: {str(exc).splitlines()[0]}") from None
         versions[table] = int(dt.version())
     return versions
+
+
+def history(lake: Lake | str | None = None, table: str = "videos", limit: int = 20) -> list[dict[str, Any]]:
+    """The table's latest commits, newest first: what ``sql --as-of VERSION`` can travel to.
+
+    Each row: version, UTC time, operation, and for facetrack's own commits the video and run.
+    """
+    from datetime import UTC, datetime
+
+    lake = _lake(lake)
+    _tables(lake, [table])
+    rows = []
+    for entry in lake.open(table).history(limit):
+        rows.append(
+            {
+                "version": int(entry["version"]),
+                "time": datetime.fromtimestamp(int(entry["timestamp"]) / 1000, tz=UTC),
+                "operation": str(entry.get("facetrack.operation") or entry.get("operation", "")).lower(),
+                "video_id": entry.get("facetrack.video_id"),
+                "run_id": entry.get("facetrack.run_id"),
+                "rows_added": (entry.get("operationMetrics") or {}).get("num_added_rows"),
+            }
+        )
+    return rows

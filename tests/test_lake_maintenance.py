@@ -95,3 +95,14 @@ def test_checkpoint_writes_a_parquet_checkpoint(lake, capsys):
 def test_maintenance_of_a_missing_lake_is_one_clear_error(tmp_path, capsys):
     assert main(["lake", "optimize", "--lake", str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.startswith("facetrack: error: no lake at")
+
+
+def test_history_lists_the_versions_time_travel_reaches(lake, capsys):
+    from tasks.maintenance import history
+
+    latest = history(lake, "videos", limit=2)
+    assert [r["version"] for r in latest] == [13, 12]
+    assert latest[0]["operation"] == "publish" and latest[0]["video_id"] == synthetic_batch(0).video_id
+    assert main(["lake", "history", "--lake", lake.root, "--table", "face_events", "-f", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "version,time,operation,video_id,run_id,rows_added" and len(out) == 1 + 14
