@@ -525,3 +525,46 @@ def pa_is_integer(dtype: Any) -> bool:
     import pyarrow as pa
 
     return bool(pa.types.is_integer(dtype))
+
+
+def _all_types_wrong(batch: VideoBatch) -> None:
+    for table, frame in batch.tables.items():
+        batch.tables[table] = frame.with_columns(_wrong_type(c, t) for c, t in frame.schema.items())
+
+
+def _first_rows_null(batch: VideoBatch) -> None:
+    for table, frame in batch.tables.items():
+        first = pl.int_range(pl.len()) == 0
+        batch.tables[table] = frame.with_columns(
+            pl.when(first).then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns
+        )
+
+
+def _tables_missing(batch: VideoBatch) -> None:
+    del batch.tables["faces"]
+    batch.tables["videos"] = batch.tables["videos"].clear()
+    batch.document = {}
+
+
+def _odd_extra_columns(batch: VideoBatch) -> None:
+    batch.tables["face_events"] = batch.tables["face_events"].with_columns(
+        pl.lit([1, 2]).alias("a_list"), pl.lit(None).alias("all_null")
+    )
+
+
+@pytest.mark.parametrize("damage", [_all_types_wrong, _first_rows_null, _tables_missing, _odd_extra_columns])
+def test_quarantine_takes_any_broken_batch(damage: Break, tmp_path: Any) -> None:
+    """Whatever shape a refused batch has, quarantining it works and reads back: a crash here would turn
+    a refused video into an unexplained pipeline failure."""
+    lake = Lake(str(tmp_path / "lake"))
+    batch = good_batch(damage.__name__)
+    damage(batch)
+    outcome = ValidationOutcome(success=False, failed=["face_events: example"], video_id=batch.video_id)
+    versions = quarantine.quarantine_batch(lake, batch, outcome)
+    assert set(versions) == {*lake_schema.VIDEO_TABLES, quarantine.DOCUMENTS}
+    back = quarantine.load_quarantined_batch(lake, batch.video_id)
+    for table in lake_schema.VIDEO_TABLES:
+        frame = batch.tables.get(table)
+        assert back.tables[table].height == (frame.height if frame is not None else 0)
+        assert back.tables[table].columns == lake_schema.SCHEMAS[table].names
+    assert back.document == batch.document
