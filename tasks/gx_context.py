@@ -192,3 +192,14 @@ def gx_runtime(directory: Path | None = None) -> GxRuntime:
     """The process-wide GX runtime, built on first use (import + context + suites, a few seconds)."""
     with _runtime_lock:
         return _cached_runtime(str(directory) if directory else None)
+
+
+def warm_up() -> threading.Thread:
+    """Build the runtime in a background thread, so the GX import overlaps work like decoding a video.
+
+    A pipeline can call this when it starts; the first ``validate_batch`` then waits only for what is
+    left of the import (``gx_runtime`` holds a lock while building), not for all of it.
+    """
+    thread = threading.Thread(target=gx_runtime, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -456,7 +456,11 @@ def test_reason_is_one_line_and_failure_raises_exit_code_1() -> None:
 
 
 def test_gx_is_imported_once_and_suites_cached() -> None:
-    assert gx_runtime() is gx_runtime()
+    from tasks.gx_context import warm_up
+
+    runtime = gx_runtime()
+    warm_up().join(timeout=60)
+    assert gx_runtime() is runtime
     batch = good_batch("timing")
     validate_batch(batch)
     assert gx_runtime().kept_results() == 0  # nothing accumulates in a long-running worker
