@@ -2,7 +2,7 @@
 
 Importing GX takes seconds and building a context, a datasource and four validation definitions takes
 more, so all of it happens once per process (``gx_runtime()`` is cached) and every video after the first
-pays only for its checkpoint runs. The context is ephemeral (in memory): the suites' source of truth is
+pays only for its own suite runs. The context is ephemeral (in memory): the suites' source of truth is
 the reviewed JSON under ``expectations/``, the results' is the lake's ``validations`` table, and data docs
 are rendered from this process's results on demand (``build_data_docs``). Nothing GX-specific is
 written into the repository or the lake except those docs.
@@ -42,11 +42,16 @@ def expectations_dir() -> Path:
 
 def load_suite_file(table: str, directory: Path | None = None) -> dict[str, Any]:
     """The suite JSON of a table, as reviewed; the gate refuses to start without it."""
+    from tasks.errors import FacetrackError
+
     path = (directory or expectations_dir()) / f"{table}.json"
-    with open(path, encoding="utf-8") as handle:
-        suite: dict[str, Any] = json.load(handle)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            suite: dict[str, Any] = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise FacetrackError(f"expectation suite {path}: cannot be loaded ({exc})") from None
     if suite.get("name") != table:
-        raise ValueError(f"{path}: suite name {suite.get('name')!r} must be the table name {table!r}")
+        raise FacetrackError(f"{path}: suite name {suite.get('name')!r} must be the table name {table!r}")
     return suite
 
 
@@ -67,7 +72,7 @@ class GxRuntime:
 
         With ``keep`` (for data docs) the run goes through the table's ValidationDefinition, which stores
         the result in the context's in-memory store. Without it the suite is validated on the batch
-        directly: storing serializes the whole result (a third of the cost of a run, measured) and a
+        directly: storing serializes the whole result (about a tenth of a run's cost, profiled) and a
         long-running worker would grow with every video. The lock serializes runs: the context and its
         stores are not documented as thread-safe.
         """
