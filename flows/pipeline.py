@@ -105,10 +105,16 @@ def detect_step(
     return detect_track(path, settings, progress=progress, info=info)
 
 
-def json_location(video: str, lake: Lake, json_dir: str | None = None) -> str:
-    """``<stem>.faces.json`` under ``json_dir``, else under the lake root's ``json/``."""
+def json_location(video: str, lake: Lake, json_dir: str | None = None, video_id: str | None = None) -> str:
+    """Where a video's JSON goes: ``<json_dir>/<stem>.faces.json`` (the name ``facetrack detect`` uses),
+    else the lake's store ``<lake>/json/<stem>.<video_id[:12]>.faces.json``.
+
+    The lake's store names files by content too: two different videos called ``clip.mp4`` (from two
+    cameras) would otherwise overwrite each other's JSON while both ``videos`` rows point at it.
+    """
+    stem = os.path.splitext(os.path.basename(video))[0]
     directory = json_dir or lake.json_dir
-    name = f"{os.path.splitext(os.path.basename(video))[0]}.faces.json"
+    name = f"{stem}.faces.json" if json_dir or not video_id else f"{stem}.{video_id[:12]}.faces.json"
     return f"{directory.rstrip('/')}/{name}" if is_uri(directory) else os.path.join(directory, name)
 
 
@@ -180,7 +186,7 @@ def process_video(
     summary.frames, summary.detect_seconds = result.frames_decoded, result.elapsed_seconds
     summary.face_events, summary.faces = len(result.tracks), result.tracks.faces_detected
     document = build_document(result)
-    location = json_location(path, lake, json_dir)
+    location = json_location(path, lake, json_dir, summary.video_id)
     batch = normalize_step(result, document, summary.video_id, location, run_id or "")
     summary.json_path = write_json_step(document, location, lake)
     outcome = gate_step(lake, batch)
