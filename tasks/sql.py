@@ -130,7 +130,10 @@ def run_sql(
 
 
 def _duckdb(tables: dict[str, DeltaTable | None], query: str, lake: Lake) -> pa.Table:
-    import duckdb
+    try:
+        import duckdb
+    except ImportError:
+        raise QueryError("--engine duckdb needs the duckdb package (`uv add duckdb`)") from None
 
     connection = duckdb.connect()
     try:
