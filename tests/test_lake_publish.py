@@ -177,3 +177,15 @@ def test_tables_are_plain_delta_for_every_engine(tmp_path):
             for name in files:
                 inside_log = os.path.basename(directory) == "_delta_log"
                 assert inside_log or name.endswith(".parquet"), os.path.join(directory, name)
+
+
+def test_the_lake_root_comes_from_the_option_the_environment_or_the_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FACETRACK_LAKE", raising=False)
+    assert Lake.resolve().root == str(tmp_path / "facetrack-data" / "lake")
+    monkeypatch.setenv("FACETRACK_LAKE", str(tmp_path / "env-lake"))
+    assert Lake.resolve().root == str(tmp_path / "env-lake")
+    assert Lake.resolve(tmp_path / "given").root == str(tmp_path / "given")
+    assert Lake.resolve("file://" + str(tmp_path / "f")).root == str(tmp_path / "f")
+    with pytest.raises(LakeError, match="unsupported storage scheme 'ftp://'"):
+        Lake.resolve("ftp://host/lake")
