@@ -138,14 +138,29 @@ def _make_context() -> Any:
     return gx.get_context(project_config=config, mode="ephemeral")
 
 
-def _add_or_get_suite(context: Any, suite_json: dict[str, Any]) -> Any:
-    """Suites are loaded from the files every time a runtime is built; replace one already there."""
-    import great_expectations as gx
+def _add_suite(context: Any, suite_json: dict[str, Any]) -> Any:
+    """A suite from its reviewed JSON, added to the (fresh) context, refusing a suite GX cannot read.
 
+    GX's ExpectationSuite *drops* an expectation it cannot build (unknown type, bad argument) with only
+    a log line; a typo in a suite file would silently weaken the gate. So every expectation is built
+    here first, and a bad one stops the runtime from being built, naming the file's expectation.
+    """
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    from tasks.errors import FacetrackError
+
+    name = suite_json.get("name")
+    for position, item in enumerate(suite_json.get("expectations", [])):
+        label = (item.get("meta") or {}).get("name") or f"#{position}"
+        try:
+            ExpectationConfiguration(**item).to_domain_obj()
+        except Exception as exc:  # GX raises several unrelated types for a bad expectation
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise FacetrackError(f"expectation suite '{name}', expectation {label}: {message}") from None
     suite = gx.ExpectationSuite(**suite_json)
-    existing = [s for s in context.suites.all() if s.name == suite.name]
-    for old in existing:
-        context.suites.delete(old.name)
+    if len(suite.expectations) != len(suite_json.get("expectations", [])):  # belt and braces
+        raise FacetrackError(f"expectation suite '{name}': GX dropped some of its expectations")
     return context.suites.add(suite)
 
 
@@ -170,7 +185,7 @@ def _build_runtime(directory: Path | None) -> GxRuntime:
     for table in SUITE_TABLES:
         suite_json = load_suite_file(table, directory)
         order[table] = {e["meta"]["name"]: i for i, e in enumerate(suite_json["expectations"])}
-        suite = _add_or_get_suite(context, suite_json)
+        suite = _add_suite(context, suite_json)
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
         definitions[table] = context.validation_definitions.add(
             gx.ValidationDefinition(name=table, data=batch, suite=suite)

@@ -572,3 +572,21 @@ def test_quarantine_takes_any_broken_batch(damage: Break, tmp_path: Any) -> None
         assert back.tables[table].height == (frame.height if frame is not None else 0)
         assert back.tables[table].columns == lake_schema.SCHEMAS[table].names
     assert back.document == batch.document
+
+
+def test_a_suite_gx_cannot_read_stops_the_gate_by_name(tmp_path: Any) -> None:
+    """GX itself only logs and drops an expectation it cannot build; the gate must refuse instead."""
+    import shutil
+
+    from tasks.errors import FacetrackError
+    from tasks.gx_context import expectations_dir
+
+    for table in SUITE_TABLES:
+        shutil.copy(expectations_dir() / f"{table}.json", tmp_path)
+    suite = load_suite_file("faces", tmp_path)
+    suite["expectations"][-1]["type"] = "expect_column_max_to_be_betwen"  # a typo
+    (tmp_path / "faces.json").write_text(json.dumps(suite))
+    with pytest.raises(
+        FacetrackError, match=r"suite 'faces', expectation max_height_in_0_excl_1: .*not found"
+    ):
+        gx_runtime(tmp_path)
