@@ -33,6 +33,22 @@ def process_one_video(
     run_id: str,
 ) -> dict[str, Any]:
     """Run the ``process-video`` subflow; its failure is reported, not raised, so siblings carry on."""
+    from flows.object_inbox import is_object_uri
+
+    if inbox is not None and is_object_uri(video):
+        return _process_object(video, lake, json_dir, settings, run_id).to_dict()
+    return _subflow(video, lake, json_dir, settings, inbox, run_id, source=None).to_dict()
+
+
+def _subflow(
+    video: str,
+    lake: str,
+    json_dir: str | None,
+    settings: dict[str, Any] | None,
+    inbox: str | None,
+    run_id: str,
+    source: str | None,
+) -> VideoOutcome:
     state = process_video(
         video=video,
         lake=lake,
@@ -40,12 +56,48 @@ def process_one_video(
         settings=settings,
         inbox=inbox,
         run_id=run_id,
+        source=source,
         return_state=True,
     )
     data = state.result(raise_on_failure=False)
     if isinstance(data, dict):
-        return data
-    return VideoOutcome(video=video, status=FAILED, lake=lake, error=str(data or state.message)).to_dict()
+        return VideoOutcome.from_dict(data)
+    return VideoOutcome(video=source or video, status=FAILED, lake=lake, error=str(data or state.message))
+
+
+def _process_object(
+    uri: str, lake: str, json_dir: str | None, settings: dict[str, Any] | None, run_id: str
+) -> VideoOutcome:
+    """Download on this worker, skip known content, process the copy, then file the object."""
+    import shutil
+    import tempfile
+
+    from flows import object_inbox
+    from flows.lake_index import published_video_ids
+    from tasks.normalize import file_sha256
+
+    staging = tempfile.mkdtemp(prefix="facetrack-inbox-")
+    try:
+        local = object_inbox.download(uri, staging)
+        video_id = file_sha256(local)
+        if video_id in published_video_ids(lake, [video_id]):
+            filed = object_inbox.file_object_done(uri)
+            return VideoOutcome(
+                video=uri,
+                status=SKIPPED,
+                video_id=video_id,
+                lake=lake,
+                validation="already published",
+                filed_as=filed,
+            )
+        outcome = _subflow(local, lake, json_dir, settings, None, run_id, source=uri)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if outcome.status == PUBLISHED:
+        outcome.filed_as = object_inbox.file_object_done(uri)
+    else:
+        outcome.filed_as = object_inbox.file_object_failed(uri, outcome.error)
+    return outcome
 
 
 @task(
@@ -56,11 +108,20 @@ def process_one_video(
     cache_policy=NO_CACHE,
 )
 def find_new_videos(inbox: str, lake: str, settle_seconds: float) -> tuple[list[str], list[str]]:
-    """(settled videos to process, videos filed as done because their content is already published)."""
+    """(settled videos to process, videos filed as done because their content is already published).
+
+    For an object-store prefix: the settled objects, all "new"; each is hashed by the worker that
+    downloads it (hashing here would download every object twice).
+    """
     from flows import inbox as ib
     from flows.lake_index import published_video_ids
+    from flows.object_inbox import is_object_uri, ready_objects
 
     logger = get_run_logger()
+    if is_object_uri(inbox):
+        objects = [item.path for item in ready_objects(inbox, settle_seconds)]
+        logger.info("%s: %d settled video object(s)", inbox, len(objects))
+        return objects, []
     ready = ib.ready_videos(inbox, settle_seconds)
     hashes: dict[str, str] = {}
     for item in ready:
@@ -211,12 +272,14 @@ def process_inbox(
     workers: int = 2,
     dask_address: str | None = None,
 ) -> dict[str, Any]:
-    """Process every settled, not-yet-published video in ``inbox``; file each under done/ or failed/."""
+    """Process every settled, not-yet-published video in ``inbox`` (a folder or an ``s3://`` prefix); file
+    each under done/ or failed/."""
+    from flows.object_inbox import is_object_uri
     from tasks.lake import Lake
 
     started = time.perf_counter()
     lake_root = Lake.resolve(lake).root
-    inbox = os.path.abspath(inbox)
+    inbox = inbox.rstrip("/") if is_object_uri(inbox) else os.path.abspath(inbox)
     try:
         new, duplicates = find_new_videos(inbox, lake_root, settle_seconds)
         outcomes = _run_recorded(lake_root, new, json_dir, settings, inbox, runner, workers, dask_address)

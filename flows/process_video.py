@@ -184,11 +184,14 @@ def detect_and_track(video: str, settings: DetectorSettings, info: VideoInfo) ->
 
 @task(name="normalize", cache_policy=NO_CACHE)  # deterministic: a retry would fail the same way
 def normalize_rows(
-    result: VideoResult, document: dict[str, Any], video_id: str, json_path: str, run_id: str
+    result: VideoResult, document: dict[str, Any], video_id: str, json_path: str, run_id: str, source: str
 ) -> VideoBatch:
-    from flows.pipeline import normalize_step
+    """``flows.pipeline.normalize_step``, with the video's real origin (an object URI for a download)."""
+    from tasks.normalize import normalize
 
-    return normalize_step(result, document, video_id, json_path, run_id)
+    return normalize(
+        result, document, video_id=video_id, source_uri=source, json_path=json_path, run_id=run_id
+    )
 
 
 @task(
@@ -226,16 +229,23 @@ def gate_and_publish(lake: str, batch: VideoBatch) -> ValidationOutcome:
     return outcome
 
 
-def run_steps(outcome: VideoOutcome, settings: DetectorSettings, json_dir: str | None, run_id: str) -> None:
+def run_steps(
+    outcome: VideoOutcome,
+    settings: DetectorSettings,
+    json_dir: str | None,
+    run_id: str,
+    local: str | None = None,
+) -> None:
     """The pipeline as tasks, in ``flows.pipeline.process_video``'s order, filling ``outcome`` as it goes
-    (so a failure still reports what was learnt); raises ``FacetrackError`` for bad input or a refusal."""
+    (so a failure still reports what was learnt); raises ``FacetrackError`` for bad input or a refusal.
+    ``local``: a downloaded copy of ``outcome.video`` (an object URI) to read instead."""
     from flows.pipeline import json_location
     from tasks.errors import ValidationFailed
     from tasks.fragments import build_document
     from tasks.lake import Lake
 
     started = time.perf_counter()
-    video, lake = outcome.video, outcome.lake
+    video, lake = local or outcome.video, outcome.lake
     try:
         info = probe_video(video)
         outcome.fps = info.fps
@@ -245,7 +255,7 @@ def run_steps(outcome: VideoOutcome, settings: DetectorSettings, json_dir: str |
         outcome.faces, outcome.events = result.tracks.faces_detected, len(result.tracks)
         document = build_document(result)
         location = json_location(video, Lake.resolve(lake), json_dir)
-        batch = normalize_rows(result, document, outcome.video_id, location, run_id)
+        batch = normalize_rows(result, document, outcome.video_id, location, run_id, outcome.video)
         outcome.json_path = write_json(document, location, lake)
         verdict = gate_and_publish(lake, batch)
         outcome.validation = verdict.reason
@@ -280,12 +290,14 @@ def process_video(
     settings: dict[str, Any] | None = None,
     inbox: str | None = None,
     run_id: str | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
     """Detect and track faces in one video, write its JSON, validate its rows and publish them to the lake.
 
     ``inbox``: the video was dropped there; claim it, skip it if its content is already published, and
     file it under done/ or failed/. ``run_id``: the batch run (an inbox sweep) this video belongs to;
-    without one, this flow run is the run and gets its own ``runs`` row.
+    without one, this flow run is the run and gets its own ``runs`` row. ``source``: where ``video`` (a
+    local download) really came from, e.g. ``s3://bucket/inbox/a.mp4``; recorded in the lake as such.
     Returns a ``VideoOutcome`` dict; bad input ends the run Failed with its one-line reason, no traceback.
     """
     from datetime import UTC, datetime
@@ -299,7 +311,7 @@ def process_video(
 
     store = Lake.resolve(lake)
     own_id = str(flow_run.id or "")
-    outcome = VideoOutcome(video=os.path.abspath(video), lake=store.root, flow_run_id=own_id)
+    outcome = VideoOutcome(video=source or os.path.abspath(video), lake=store.root, flow_run_id=own_id)
     run = RunSummary(run_id=own_id, started_at=datetime.now(UTC)) if run_id is None else None
     try:
         settings_obj = _settings_from(settings)
@@ -307,7 +319,7 @@ def process_video(
         if run is not None:
             record_run(store, run, total=1)  # "running" until the end, so a crash leaves a trace
         if inbox is None:
-            run_steps(outcome, settings_obj, json_dir, run_id or own_id)
+            run_steps(outcome, settings_obj, json_dir, run_id or own_id, local=video if source else None)
         else:
             _process_inbox_file(outcome, settings_obj, json_dir, run_id or own_id)
     except FacetrackError as exc:

@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 from fractions import Fraction
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -37,8 +38,18 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefectSer
             updates={PREFECT_API_URL: server.api_url, PREFECT_SERVER_ANALYTICS_ENABLED: False}
         ):
             yield server
+            _drain_prefect_workers()
     finally:
         server.stop()
+
+
+def _drain_prefect_workers() -> None:
+    """Send queued logs and events while the server is still up (not at exit, to a server long gone)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)
+    EventsWorker.drain_all(timeout=10)
 
 
 def clip(path: os.PathLike[str] | str, frames: int = 12, faces: bool = True) -> str:
@@ -253,3 +264,75 @@ def test_a_video_copied_slowly_into_a_served_inbox_is_processed_once_after_it_co
         assert os.listdir(inbox / "done") == ["slow.mp4"]
     finally:
         stop_process_group(serve)
+
+
+@pytest.fixture
+def s3_inbox(tmp_path, monkeypatch) -> Iterator[tuple[str, Any]]:
+    """An ``s3://`` inbox prefix on a real moto S3 server (its own process on 127.0.0.1)."""
+    import boto3
+
+    from tests.prefect_server import free_port
+
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    moto = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_for(lambda: _answers(f"{endpoint}/moto-api/"), 30, "moto server")
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": endpoint,
+        }.items():
+            monkeypatch.setenv(key, value)
+        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        client.create_bucket(Bucket="drop")
+        yield "s3://drop/inbox", client
+    finally:
+        stop_process_group(moto)
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(url, timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_an_object_store_inbox_is_swept_by_polling(prefect_api, s3_inbox, tmp_path):
+    from flows.process_inbox import process_inbox
+
+    inbox, s3 = s3_inbox
+    lake = str(tmp_path / "lake")
+    good = clip(tmp_path / "good.mp4", frames=10)
+    s3.upload_file(good, "drop", "inbox/good.mp4")
+    s3.put_object(Bucket="drop", Key="inbox/bad.mp4", Body=b"garbage" * 100)
+    s3.put_object(Bucket="drop", Key="inbox/notes.txt", Body=b"not a video")
+
+    result = process_inbox(inbox=inbox, lake=lake, settle_seconds=0, workers=2)
+    assert result["totals"]["published"] == 1 and result["totals"]["failed"] == 1
+    (row,) = lake_rows(lake, "videos")
+    assert row["video_id"] == sha256(good) and row["source_uri"] == "s3://drop/inbox/good.mp4"
+    listing = s3.list_objects_v2(Bucket="drop")["Contents"]
+    keys = sorted(o["Key"] for o in listing if not o["Key"].endswith("/"))  # pyarrow keeps folder markers
+    assert keys == [
+        "inbox/done/good.mp4",
+        "inbox/failed/bad.mp4",
+        "inbox/failed/bad.mp4.error.txt",
+        "inbox/notes.txt",
+    ]
+    reason = s3.get_object(Bucket="drop", Key="inbox/failed/bad.mp4.error.txt")["Body"].read().decode()
+    assert reason.startswith("bad.mp4: not a readable video")
+
+    s3.upload_file(good, "drop", "inbox/good-copy.mp4")  # the same content again, renamed
+    result = process_inbox(inbox=inbox, lake=lake, settle_seconds=0, workers=2)
+    assert result["totals"]["skipped"] == 1 and result["totals"]["published"] == 0
+    assert len(lake_rows(lake, "videos")) == 1
