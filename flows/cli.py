@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
 
     _register_commands()
     try:
-        app(args=argv, standalone_mode=False)
+        # Outside standalone mode click returns (rather than raises) the code of ``typer.Exit(code)``.
+        result = app(args=argv, standalone_mode=False)
     except FacetrackError as exc:
         print(f"facetrack: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             print("facetrack: aborted", file=sys.stderr)
             return 1
         raise
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -70,7 +70,8 @@ def detect_track(
 
     def flush() -> None:
         detected = [f for f in batch if f.image is not None]
-        results = detector.detect_batch([f.image for f in detected], display_size, config.low_threshold)  # type: ignore[misc]
+        images = [f.image for f in detected if f.image is not None]
+        results = detector.detect_batch(images, display_size, config.low_threshold)
         by_index: dict[int, Detections] = {f.index: d for f, d in zip(detected, results, strict=True)}
         for frame in batch:
             image_scale = frame.image.shape[1] / display_size[0] if frame.image is not None else 1.0

@@ -222,3 +222,16 @@ def test_probe_refuses_bad_inputs_with_reasons(clip: str, tmp_path: Path) -> Non
     for label, path in make_bad_inputs(tmp_path, clip).items():
         with pytest.raises(BadInputError, match=reasons[label]):
             probe(path)
+
+
+def test_exit_codes_raised_inside_commands_are_returned() -> None:
+    import typer
+
+    from flows.cli import app
+
+    @app.command("exit-three-for-test", hidden=True)
+    def exit_three() -> None:
+        raise typer.Exit(3)
+
+    assert main(["exit-three-for-test"]) == 3
+    assert main(["--help"]) == 0
