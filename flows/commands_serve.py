@@ -15,7 +15,10 @@ def _none_if_blank(value: str | None) -> str | None:
 
 @app.command()
 def serve(
-    inbox: Annotated[str, typer.Option("--inbox", help="Folder videos are dropped into.")],
+    inbox: Annotated[
+        str,
+        typer.Option("--inbox", help="Folder (or s3:// prefix, swept on --cron) videos are dropped into."),
+    ],
     lake: Annotated[
         str | None,
         typer.Option("--lake", help="Lake root, path or s3:// URI [default: $FACETRACK_LAKE]"),
@@ -53,11 +56,12 @@ def serve(
     """
     import os
 
+    from flows.object_inbox import is_object_uri
     from flows.serve import ServeConfig, serve_forever
     from tasks.lake import Lake
 
     config = ServeConfig(
-        inbox=os.path.abspath(inbox),
+        inbox=inbox.rstrip("/") if is_object_uri(inbox) else os.path.abspath(inbox),
         lake=Lake.resolve(lake).root,
         cron=cron,
         maintenance_cron=maintenance_cron,

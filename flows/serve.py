@@ -47,15 +47,27 @@ class ServeConfig:
 
 def build_deployments(config: ServeConfig) -> list[Any]:
     """The RunnerDeployments for ``serve()``; flows are referenced by module so runs re-import them."""
+    from prefect.schedules import Cron
+
+    for option, cron in (("--cron", config.cron), ("--maintenance-cron", config.maintenance_cron)):
+        try:
+            Cron(cron)
+        except ValueError:
+            raise ServeError(f'{option} "{cron}" is not a cron schedule (e.g. "*/10 * * * *")') from None
+    return _deployments(config)
+
+
+def _deployments(config: ServeConfig) -> list[Any]:
     from prefect.deployments.runner import EntrypointType
     from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
 
     from flows.maintain_lake import maintain_lake
+    from flows.object_inbox import is_object_uri
     from flows.process_inbox import process_inbox
     from flows.process_video import process_video
     from flows.watcher import ARRIVAL_EVENT, INBOX_LABEL, RESOURCE_PREFIX
 
-    inbox = os.path.abspath(config.inbox)
+    inbox = config.inbox if is_object_uri(config.inbox) else os.path.abspath(config.inbox)
     common = {"lake": config.lake, "json_dir": config.json_dir}
     arrival = DeploymentEventTrigger(
         name=f"facetrack video arrived in {inbox}",
@@ -127,11 +139,15 @@ def serve_forever(config: ServeConfig) -> None:
 
     if config.workers < 1 or config.limit < 1:
         raise ServeError("--workers and --limit must be at least 1")
+    from flows.object_inbox import is_object_uri
+
     require_server()
-    os.makedirs(config.inbox, exist_ok=True)
+    local_inbox = not is_object_uri(config.inbox)
+    if local_inbox:
+        os.makedirs(config.inbox, exist_ok=True)
     deployments = build_deployments(config)
     stop = None
-    if config.watch:
+    if config.watch and local_inbox:  # object stores have nothing to watch: the cron sweep is arrival
         _thread, stop = start_watcher_thread(config.inbox, config.settle_seconds)
     try:
         serve(*deployments, limit=config.limit, print_starting_message=True)

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from flows.runners import RunnerError, make_task_runner
-from flows.serve import ServeConfig, build_deployments
+from flows.serve import ServeConfig, ServeError, build_deployments
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INFRA = os.path.join(ROOT, "infra")
@@ -85,6 +85,17 @@ def test_deployments_schedule_the_sweep_trigger_on_arrival_and_maintain_nightly(
         "json_dir": None,
     }
     assert not arrival.schedules
+
+
+def test_a_bad_cron_is_one_clear_error(tmp_path):
+    with pytest.raises(ServeError, match='--cron "every tuesday" is not a cron schedule'):
+        build_deployments(ServeConfig(inbox=str(tmp_path), lake=str(tmp_path), cron="every tuesday"))
+
+
+def test_an_object_store_inbox_is_served_by_the_sweep(tmp_path):
+    sweep, arrival, _nightly = build_deployments(ServeConfig(inbox="s3://drop/inbox", lake=str(tmp_path)))
+    assert sweep.parameters["inbox"] == "s3://drop/inbox"
+    assert arrival.triggers[0].match.root["facetrack.inbox"] == "s3://drop/inbox"
 
 
 def test_served_parameters_are_the_flows_parameters(tmp_path):
