@@ -15,6 +15,8 @@ content already in the lake, so the arrival trigger and the cron sweep can race 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -113,6 +115,20 @@ def ensure_lake(lake: str) -> None:
     from tasks.lake import Lake
 
     Lake.resolve(lake).ensure_tables()
+
+
+@task(
+    name="download",
+    retries=IO_RETRIES,
+    retry_delay_seconds=IO_RETRY_DELAYS,
+    retry_condition_fn=no_retry_for_bad_input,
+    cache_policy=NO_CACHE,
+)
+def download_video(uri: str, directory: str) -> str:
+    """A local copy of an object-store video: PyAV and the hash read local files."""
+    from flows.object_inbox import download
+
+    return download(uri, directory)
 
 
 @task(
@@ -305,27 +321,39 @@ def process_video(
     from prefect.runtime import flow_run
     from prefect.states import Failed
 
+    from flows.object_inbox import is_object_uri
     from flows.pipeline import RunSummary, record_run
     from tasks.errors import ValidationFailed
     from tasks.lake import Lake
 
     store = Lake.resolve(lake)
     own_id = str(flow_run.id or "")
-    outcome = VideoOutcome(video=source or os.path.abspath(video), lake=store.root, flow_run_id=own_id)
+    remote = source is None and is_object_uri(video)  # e.g. from an S3 notification relayed as an event
+    outcome = VideoOutcome(
+        video=source or (video if remote else os.path.abspath(video)), lake=store.root, flow_run_id=own_id
+    )
     run = RunSummary(run_id=own_id, started_at=datetime.now(UTC)) if run_id is None else None
+    staging = tempfile.mkdtemp(prefix="facetrack-video-") if remote else None
     try:
         settings_obj = _settings_from(settings)
         ensure_lake(store.root)
         if run is not None:
             record_run(store, run, total=1)  # "running" until the end, so a crash leaves a trace
-        if inbox is None:
-            run_steps(outcome, settings_obj, json_dir, run_id or own_id, local=video if source else None)
+        if staging is not None:
+            local: str | None = download_video(video, staging)
+        else:
+            local = video if source else None
+        if inbox is None or remote:
+            run_steps(outcome, settings_obj, json_dir, run_id or own_id, local=local)
         else:
             _process_inbox_file(outcome, settings_obj, json_dir, run_id or own_id)
     except FacetrackError as exc:
         outcome.status = QUARANTINED if isinstance(exc, ValidationFailed) else FAILED
         outcome.error, outcome.exit_code = str(exc), exc.exit_code
         get_run_logger().error("%s", exc)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     if run is not None and store.exists("runs"):
         run.videos = [] if outcome.status == SKIPPED else [outcome.to_summary()]
         run.finished_at = datetime.now(UTC)

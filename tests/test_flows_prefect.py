@@ -309,6 +309,7 @@ def _answers(url: str) -> bool:
 
 def test_an_object_store_inbox_is_swept_by_polling(prefect_api, s3_inbox, tmp_path):
     from flows.process_inbox import process_inbox
+    from flows.process_video import process_video
 
     inbox, s3 = s3_inbox
     lake = str(tmp_path / "lake")
@@ -332,7 +333,15 @@ def test_an_object_store_inbox_is_swept_by_polling(prefect_api, s3_inbox, tmp_pa
     reason = s3.get_object(Bucket="drop", Key="inbox/failed/bad.mp4.error.txt")["Body"].read().decode()
     assert reason.startswith("bad.mp4: not a readable video")
 
+    # An object named by an event (a relayed bucket notification) is processed where it lies.
+    other = clip(tmp_path / "other.mp4", frames=11)
+    s3.upload_file(other, "drop", "uploads/other.mp4")
+    state = process_video(video="s3://drop/uploads/other.mp4", lake=lake, return_state=True)
+    assert state.is_completed(), state.message
+    sources = {r["video_id"]: r["source_uri"] for r in lake_rows(lake, "videos")}
+    assert sources[sha256(other)] == "s3://drop/uploads/other.mp4"
+
     s3.upload_file(good, "drop", "inbox/good-copy.mp4")  # the same content again, renamed
     result = process_inbox(inbox=inbox, lake=lake, settle_seconds=0, workers=2)
     assert result["totals"]["skipped"] == 1 and result["totals"]["published"] == 0
-    assert len(lake_rows(lake, "videos")) == 1
+    assert len(lake_rows(lake, "videos")) == 2
