@@ -285,7 +285,9 @@ class FaceTracker:
 
     def _start(self, frame: int, dets: Detections, index: int) -> None:
         box = dets.xyxy[index].astype(np.float64)
-        track = _Track(key=self._next_key, kalman=BoxKalman(box), last_frame=frame, last_box=box, hits=0)
+        kalman = BoxKalman(box)
+        kalman.mean[4:6] = self._scene_motion(frame)
+        track = _Track(key=self._next_key, kalman=kalman, last_frame=frame, last_box=box, hits=0)
         self._next_key += 1
         track.frames.append(frame)
         track.boxes.append(box)
@@ -295,6 +297,15 @@ class FaceTracker:
         track.confirmed = self.config.confirm_hits <= 1
         self._describe(track, dets, index)
         self._active.append(track)
+
+    def _scene_motion(self, frame: int) -> np.ndarray:
+        """Median velocity (px/frame) of the faces seen right now: the camera's motion, 0 when it is still.
+
+        A face that enters while the camera pans moves with the scene; starting its filter at rest would
+        lose it again before it is confirmed, most of all when detecting every Nth frame.
+        """
+        moving = [t.kalman.mean[4:6] for t in self._active if t.confirmed and t.last_frame == frame]
+        return np.median(np.asarray(moving), axis=0) if moving else np.zeros(2)
 
     def _retire(self, frame: int) -> None:
         """Forget tracks lost for longer than the buffer; keep the confirmed ones for the output."""
