@@ -65,9 +65,7 @@ def check_writable_target(path: str) -> None:
 @app.command()
 def detect(
     video: Annotated[str, typer.Argument(help="Video file to analyse.")],
-    output: Annotated[
-        str | None, typer.Option("-o", "--output", help="JSON path [default: ./<stem>.faces.json]")
-    ] = None,
+    output: OutputOption = None,
     threshold: ThresholdOption = DEFAULTS.threshold,
     detect_every: DetectEveryOption = DEFAULTS.detect_every,
     input_size: InputSizeOption = DEFAULTS.input_size,
@@ -105,20 +103,3 @@ def summary_line(result: object, output: str) -> str:
         f"({result.frames_per_second:.1f} frames/s), {len(result.tracks)} face events, "
         f"{result.tracks.faces_detected} face ids -> {output}"
     )
-
-
-@app.command()
-def demo(
-    workdir: Annotated[str, typer.Option("--workdir", help="Where the demo video and outputs go.")] = (
-        "facetrack-data/demo"
-    ),
-) -> None:
-    """Make a short video with real faces (from images scikit-image ships) and run the main job on it."""
-    from flows.demo_video import write_demo_video
-
-    os.makedirs(workdir, exist_ok=True)
-    video = write_demo_video(os.path.join(workdir, "demo.mp4"))
-    typer.echo(f"demo video: {video}")
-    output = os.path.join(workdir, "demo.faces.json")
-    typer.echo(run_detect(video, output, DetectorSettings()))
-    typer.echo(f"JSON: {os.path.abspath(output)}")
