@@ -147,11 +147,16 @@ def start_watcher_thread(
     inbox: str, settle_seconds: float = DEFAULT_WATCH_SETTLE_SECONDS
 ) -> tuple[threading.Thread, threading.Event]:
     """Run the watcher beside ``serve()`` in the same process; set the event to stop it."""
+    from prefect.logging import get_logger
+
     stop = threading.Event()
+    console = get_logger("facetrack.watcher")  # Prefect's console handler: shown among the run logs
 
     def announce(path: str, size: int) -> None:
         emit_arrival(path, size, inbox=os.path.abspath(inbox))
-        log.info("announced %s (%d bytes)", path, size)
+        console.info(
+            "%s arrived complete (%d bytes): %s event sent", os.path.basename(path), size, ARRIVAL_EVENT
+        )
 
     thread = threading.Thread(
         target=watch_inbox,
