@@ -89,6 +89,7 @@ def _deployments(config: ServeConfig) -> list[Any]:
                 **common,
             },
             description=f"Process new videos in {inbox}, deduplicated by content hash.",
+            concurrency_limit=1,  # a sweep outlasting the cron interval is not overlapped by the next
             tags=["facetrack"],
             entrypoint_type=EntrypointType.MODULE_PATH,
         ),
@@ -105,6 +106,7 @@ def _deployments(config: ServeConfig) -> list[Any]:
             cron=config.maintenance_cron,
             parameters={"lake": config.lake},
             description="Compact, z-order, vacuum and checkpoint the lake's tables.",
+            concurrency_limit=1,
             tags=["facetrack"],
             entrypoint_type=EntrypointType.MODULE_PATH,
         ),

@@ -74,6 +74,7 @@ def test_deployments_schedule_the_sweep_trigger_on_arrival_and_maintain_nightly(
     assert [s.schedule.cron for s in nightly.schedules] == ["0 3 * * *"]
     assert sweep.parameters["runner"] == "dask" and sweep.parameters["workers"] == 3
     assert sweep.parameters["inbox"] == inbox and sweep.parameters["lake"] == lake
+    assert sweep.concurrency_limit == 1 and nightly.concurrency_limit == 1
 
     (trigger,) = arrival.triggers
     assert trigger.expect == {"facetrack.video.arrived"}
