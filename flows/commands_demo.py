@@ -40,10 +40,15 @@ def demo(
     video = write_demo_video(os.path.join(workdir, "demo.mp4"))
     lake = Lake.resolve(os.path.join(workdir, "lake"))
     typer.echo(f"demo video: {os.path.abspath(video)}")
-    summary = run_videos(
-        [video], lake, DetectorSettings(), json_dir=workdir,
-        progress_for=lambda path: frame_progress(os.path.basename(path)),
-    )  # fmt: skip
+    if os.environ.get("PREFECT_API_URL"):  # a server is configured: the demo shows up in its UI too
+        from flows.process_video import run_videos_with_prefect
+
+        summary = run_videos_with_prefect([video], lake.root, DetectorSettings(), json_dir=workdir)
+    else:
+        summary = run_videos(
+            [video], lake, DetectorSettings(), json_dir=workdir,
+            progress_for=lambda path: frame_progress(os.path.basename(path)),
+        )  # fmt: skip
     outcome = summary.videos[0]
     typer.echo(outcome.line())
     if outcome.status != "published":

@@ -6,6 +6,7 @@ Heavy libraries (deltalake, Polars, DuckDB, the engine) are imported inside the 
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated
 
@@ -55,8 +56,19 @@ def run(
     input_size: InputSizeOption = DEFAULTS.input_size,
     min_face: MinFaceOption = DEFAULTS.min_face,
     fragment_seconds: FragmentOption = DEFAULTS.fragment_seconds,
+    runner: Annotated[
+        str, typer.Option("--runner", help="With a Prefect server: threads or dask (videos in parallel).")
+    ] = "threads",
+    workers: Annotated[int, typer.Option("--workers", help="With a Prefect server: videos at once.")] = 1,
+    dask_address: Annotated[
+        str | None, typer.Option("--dask-address", help="With a Prefect server: an existing Dask scheduler.")
+    ] = None,
 ) -> None:
-    """Detect and track faces in VIDEOS, write their JSON, validate and publish them to the lake."""
+    """Detect and track faces in VIDEOS, write their JSON, validate and publish them to the lake.
+
+    With PREFECT_API_URL set, the videos run as Prefect flows on that server (visible in its UI);
+    without it, the same steps run in this process with no server at all.
+    """
     from flows.pipeline import VideoSummary, run_videos
     from flows.progress import frame_progress
     from tasks.lake import Lake
@@ -73,13 +85,20 @@ def run(
             print(summary.line(), file=sys.stderr)
 
     def progress_for(path: str):  # type: ignore[no-untyped-def]
-        import os
-
         return frame_progress(os.path.basename(path))
 
-    summary = run_videos(
-        videos, target, settings, json_dir, run_id, on_video=report, progress_for=progress_for
-    )
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.process_video import run_videos_with_prefect
+
+        summary = run_videos_with_prefect(
+            videos, target.root, settings, json_dir, runner=runner, workers=workers, dask_address=dask_address
+        )
+        for video in summary.videos:
+            report(video)
+    else:
+        summary = run_videos(
+            videos, target, settings, json_dir, run_id, on_video=report, progress_for=progress_for
+        )
     failed = [v for v in summary.videos if v.status != "published"]
     if single and failed:
         raise NotPublished(failed[0].error or "not published", failed[0].exit_code)

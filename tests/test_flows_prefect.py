@@ -345,3 +345,33 @@ def test_an_object_store_inbox_is_swept_by_polling(prefect_api, s3_inbox, tmp_pa
     result = process_inbox(inbox=inbox, lake=lake, settle_seconds=0, workers=2)
     assert result["totals"]["skipped"] == 1 and result["totals"]["published"] == 0
     assert len(lake_rows(lake, "videos")) == 2
+
+
+def test_facetrack_run_with_a_server_runs_the_flows_and_prints_the_same_lines(prefect_api, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    good, bad = clip(tmp_path / "good.mp4", frames=14), corrupt(tmp_path / "bad.mp4")
+    lake = str(tmp_path / "lake")
+    env = prefect_env(prefect_api.home, prefect_api.api_url)
+    env["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    done = subprocess.run([sys.executable, "-c", FACETRACK, "run", good, bad, "--lake", lake],
+                          capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 2, done.stderr  # the bad file's exit code; the good one is published
+    assert "good.mp4: published" in done.stdout
+    assert "bad.mp4" in done.stderr and "Traceback" not in done.stderr
+    assert_published_once(lake, [sha256(good)])
+    run_id = lake_rows(lake, "videos")[0]["run_id"]
+    with get_client(sync_client=True) as client:  # the published video's run is a flow run on the server
+        assert client.read_flow_run(UUID(run_id)).state.is_completed()
+
+
+def test_four_serverless_runs_started_at_once_all_succeed(tmp_path):
+    videos = [clip(tmp_path / f"v{i}.mp4", frames=10 + i) for i in range(4)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    lake = str(tmp_path / "lake")
+    command = [sys.executable, "-c", FACETRACK, "run"]
+    pipes: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    started = [subprocess.Popen([*command, video, "--lake", lake], env=env, **pipes) for video in videos]
+    results = [(p.wait(timeout=600), p.stderr.read() if p.stderr else "") for p in started]
+    assert [code for code, _ in results] == [0, 0, 0, 0], results
+    assert_published_once(lake, [sha256(v) for v in videos])
