@@ -100,12 +100,16 @@ def run_fddb(input_sizes: list[int], threshold: float) -> None:
 def main() -> None:
     require_shared()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threshold", type=float, default=0.5)
-    parser.add_argument("--input-size", type=int, default=640)
-    parser.add_argument("--detect-every", type=int, default=1)
+    from tasks.results import DetectorSettings
+
+    defaults = DetectorSettings()
+    parser.add_argument("--threshold", type=float, default=defaults.threshold)
+    parser.add_argument("--input-size", type=int, default=defaults.input_size)
+    parser.add_argument("--detect-every", type=int, default=defaults.detect_every)
     parser.add_argument("--clips", default="")
     parser.add_argument("--fddb", action="store_true", help="also score FDDB dev")
     parser.add_argument("--fddb-only", action="store_true")
+    parser.add_argument("--fddb-sizes", default="", help="input sizes to score on FDDB, e.g. 320,480,640,0")
     parser.add_argument("--json", help="write the per-clip metrics here")
     args = parser.parse_args()
     if not args.fddb_only:
@@ -114,7 +118,8 @@ def main() -> None:
             with open(args.json, "w") as handle:
                 json.dump(rows, handle, indent=1)
     if args.fddb or args.fddb_only:
-        run_fddb([args.input_size, 0], threshold=0.05)
+        sizes = [int(v) for v in args.fddb_sizes.split(",")] if args.fddb_sizes else [args.input_size, 0]
+        run_fddb(sizes, threshold=0.05)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ class CenterFaceDetector:
 
     name = "centerface"
 
-    def __init__(self, input_size: int = 640, threads: int | None = None, providers: list[str] | None = None):
+    def __init__(self, input_size: int = 480, threads: int | None = None, providers: list[str] | None = None):
         import onnxruntime as ort
 
         from models.centerface_model import MODEL_SHA256, OUTPUT_NAMES, load_dynamic_model

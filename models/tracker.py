@@ -41,7 +41,7 @@ class TrackerConfig:
     occlusion_fill_seconds: float = 2.0  # longer misses too, if the face reappears where it vanished
     min_face: float = 0.0  # pixels, shorter side; smaller detections are ignored
     reid_distance: float = 0.12  # tracklets this alike (appearance) and never on screen together merge
-    descriptor_every: int = 3  # describe every Nth sighting of a face: appearance changes slowly
+    descriptor_every: int = 3  # describe a face every Nth frame: appearance changes slowly
 
 
 @dataclass
@@ -119,6 +119,8 @@ class FaceTracker:
         self.detect_every = max(1, int(detect_every))
         self.lost_frames = max(1, round(self.config.lost_seconds * frame_rate))
         self.fill_frames = max(self.detect_every - 1, round(self.config.fill_gap_seconds * frame_rate))
+        # Sample appearance at the same rate per second however often the detector runs.
+        self._describe_every = max(1, round(self.config.descriptor_every / self.detect_every))
         self.occlusion_frames = max(self.fill_frames, round(self.config.occlusion_fill_seconds * frame_rate))
         self._active: list[_Track] = []  # tentative, tracked and lost tracks
         self._finished: list[_Track] = []  # confirmed tracks no longer active
@@ -276,7 +278,7 @@ class FaceTracker:
         """Sample appearance from confident sightings only: blurred or half-hidden faces mislead."""
         if self._image is None or dets.confidence[index] < self.config.high_threshold:
             return
-        if (len(track.frames) - 1) % self.config.descriptor_every:
+        if (len(track.frames) - 1) % self._describe_every:
             return
         scale = self._image_scale
         descriptor = face_descriptor(self._image, dets.xyxy[index] * scale, dets.landmarks[index] * scale)
