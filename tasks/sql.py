@@ -1,7 +1,7 @@
 """sql: SQL over the lake's Delta tables, each registered under its own name.
 
 The default engine is Apache DataFusion through deltalake's ``QueryBuilder``, chosen on measurements
-(``bench/lake_bench.py``, figures in docs/lake.md): on a 220-video lake it answered the one-video query
+(``bench/lake_bench.py``, figures in the README): on a 220-video lake it answered the one-video query
 in 16 ms and a join-and-aggregate over all face events in 56 ms, end to end, against 16/80 ms for Polars
 SQL over ``scan_delta`` and 50/198 ms for DuckDB over ``to_pyarrow_dataset`` (DuckDB pays ~30 ms to
 connect and ~30 ms to build an Arrow dataset of every file before its first row). DataFusion also
