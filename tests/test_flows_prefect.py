@@ -271,18 +271,9 @@ def s3_inbox(tmp_path, monkeypatch) -> Iterator[tuple[str, Any]]:
     """An ``s3://`` inbox prefix on a real moto S3 server (its own process on 127.0.0.1)."""
     import boto3
 
-    from tests.prefect_server import free_port
+    from tests.s3_server import moto_server
 
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    moto = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        _wait_for(lambda: _answers(f"{endpoint}/moto-api/"), 30, "moto server")
+    with moto_server() as endpoint:
         for key, value in {
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
@@ -293,18 +284,6 @@ def s3_inbox(tmp_path, monkeypatch) -> Iterator[tuple[str, Any]]:
         client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
         client.create_bucket(Bucket="drop")
         yield "s3://drop/inbox", client
-    finally:
-        stop_process_group(moto)
-
-
-def _answers(url: str) -> bool:
-    import urllib.request
-
-    try:
-        urllib.request.urlopen(url, timeout=1).close()
-        return True
-    except OSError:
-        return False
 
 
 def test_an_object_store_inbox_is_swept_by_polling(prefect_api, s3_inbox, tmp_path):

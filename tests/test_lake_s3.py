@@ -7,11 +7,6 @@ server thread in the test process would never get to answer.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import polars as pl
 import pytest
@@ -22,40 +17,15 @@ from tasks.lake import Lake, storage_options_from_env, write_object
 from tasks.publish import publish_batch
 from tasks.sql import run_sql
 from tests.lake_synth import synthetic_batch
+from tests.s3_server import moto_server
 
 BUCKET = "faces"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("moto server did not start")
-            time.sleep(0.1)
-    try:
+    with moto_server() as endpoint:
         yield endpoint
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 @pytest.fixture

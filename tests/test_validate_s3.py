@@ -3,11 +3,6 @@ through AWS_* variables. Publish, quarantine, the validations table and the data
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +14,7 @@ from tasks.gate import audit_and_publish
 from tasks.lake import Lake
 from tasks.revalidate import revalidate
 from tasks.validations_table import table_uri as validations_uri
+from tests.s3_server import moto_server
 from tests.validate_batches import good_batch
 
 BUCKET = "gate"
@@ -26,31 +22,8 @@ BUCKET = "gate"
 
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    # A separate process: delta-rs holds the GIL while it waits on S3, so a server thread would starve.
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("moto server did not start")
-            time.sleep(0.1)
-    try:
+    with moto_server() as endpoint:
         yield endpoint
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 @pytest.fixture
