@@ -10,7 +10,7 @@ import typer
 
 from flows.cli import app
 from tasks.errors import BadInputError
-from tasks.results import DetectorSettings
+from tasks.settings import DetectorSettings
 
 DEFAULTS = DetectorSettings()
 
