@@ -11,19 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 
-from flows.retry_policy import no_retry_for_bad_input
+from flows.retry_policy import io_task
 
 
-@task(
-    name="optimize",
-    retries=2,
-    retry_delay_seconds=[30.0, 120.0],
-    retry_condition_fn=no_retry_for_bad_input,  # a refused retention is not a lost race
-    cache_policy=NO_CACHE,
-)
+@io_task("optimize", retries=2, retry_delay_seconds=[30.0, 120.0])
 def optimize_tables(lake: str) -> dict[str, Any]:
     from tasks.maintenance import optimize
 
@@ -33,13 +26,7 @@ def optimize_tables(lake: str) -> dict[str, Any]:
     return report
 
 
-@task(
-    name="vacuum",
-    retries=2,
-    retry_delay_seconds=[30.0, 120.0],
-    retry_condition_fn=no_retry_for_bad_input,  # a refused retention is not a lost race
-    cache_policy=NO_CACHE,
-)
+@io_task("vacuum", retries=2, retry_delay_seconds=[30.0, 120.0])
 def vacuum_tables(lake: str, retain_hours: float | None) -> dict[str, int]:
     from tasks.maintenance import DEFAULT_RETAIN_HOURS, vacuum
 
@@ -49,13 +36,7 @@ def vacuum_tables(lake: str, retain_hours: float | None) -> dict[str, int]:
     return removed
 
 
-@task(
-    name="checkpoint",
-    retries=2,
-    retry_delay_seconds=[30.0, 120.0],
-    retry_condition_fn=no_retry_for_bad_input,  # a refused retention is not a lost race
-    cache_policy=NO_CACHE,
-)
+@io_task("checkpoint", retries=2, retry_delay_seconds=[30.0, 120.0])
 def checkpoint_tables(lake: str) -> dict[str, int]:
     from tasks.maintenance import checkpoint
 

@@ -19,7 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.process_video import FAILED, PUBLISHED, QUARANTINED, SKIPPED, VideoOutcome, process_video
-from flows.retry_policy import IO_RETRIES, IO_RETRY_DELAYS, no_retry_for_bad_input
+from flows.retry_policy import io_task
 from tasks.errors import FacetrackError
 
 
@@ -100,13 +100,7 @@ def _process_object(
     return outcome
 
 
-@task(
-    name="find-new-videos",
-    retries=IO_RETRIES,
-    retry_delay_seconds=IO_RETRY_DELAYS,
-    retry_condition_fn=no_retry_for_bad_input,
-    cache_policy=NO_CACHE,
-)
+@io_task("find-new-videos")
 def find_new_videos(inbox: str, lake: str, settle_seconds: float) -> tuple[list[str], list[str]]:
     """(settled videos to process, videos filed as done because their content is already published).
 

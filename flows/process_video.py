@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.retry_policy import IO_RETRIES, IO_RETRY_DELAYS, no_retry_for_bad_input
+from flows.retry_policy import io_task
 from tasks.errors import FacetrackError
 
 if TYPE_CHECKING:
@@ -99,17 +99,10 @@ class VideoOutcome:
         }
 
 
-# Every task opts out of Prefect's input-hash cache: its inputs are whole videos' worth of arrays, hashing
-# them for a cache key would cost time, and re-running a step must really re-run it.
+# Every task opts out of Prefect's input-hash cache (see ``io_task``).
 
 
-@task(
-    name="check-lake",
-    retries=IO_RETRIES,
-    retry_delay_seconds=IO_RETRY_DELAYS,
-    retry_condition_fn=no_retry_for_bad_input,
-    cache_policy=NO_CACHE,
-)
+@io_task("check-lake")
 def ensure_lake(lake: str) -> None:
     """Create missing tables now: an unwritable lake fails before decoding, not after an hour of it."""
     from tasks.lake import Lake
@@ -117,13 +110,7 @@ def ensure_lake(lake: str) -> None:
     Lake.resolve(lake).ensure_tables()
 
 
-@task(
-    name="download",
-    retries=IO_RETRIES,
-    retry_delay_seconds=IO_RETRY_DELAYS,
-    retry_condition_fn=no_retry_for_bad_input,
-    cache_policy=NO_CACHE,
-)
+@io_task("download")
 def download_video(uri: str, directory: str) -> str:
     """A local copy of an object-store video: PyAV and the hash read local files."""
     from flows.object_inbox import download
@@ -131,13 +118,7 @@ def download_video(uri: str, directory: str) -> str:
     return download(uri, directory)
 
 
-@task(
-    name="probe",
-    retries=IO_RETRIES,
-    retry_delay_seconds=IO_RETRY_DELAYS,
-    retry_condition_fn=no_retry_for_bad_input,
-    cache_policy=NO_CACHE,
-)
+@io_task("probe")
 def probe_video(video: str) -> VideoInfo:
     from flows.pipeline import probe_step
 
@@ -154,26 +135,15 @@ def probe_video(video: str) -> VideoInfo:
     return info
 
 
-@task(
-    name="content-hash",
-    retries=IO_RETRIES,
-    retry_delay_seconds=IO_RETRY_DELAYS,
-    retry_condition_fn=no_retry_for_bad_input,
-    cache_policy=NO_CACHE,
-)
+@io_task("content-hash")
 def hash_video(video: str) -> str:
     from flows.pipeline import hash_step
 
     return hash_step(video)
 
 
-@task(
-    name="detect-track",
-    retries=1,  # a decode that dies on a flaky read gets one more go; bad input never does
-    retry_delay_seconds=5,
-    retry_condition_fn=no_retry_for_bad_input,
-    cache_policy=NO_CACHE,
-)
+# A decode that dies on a flaky read gets one more go; bad input never does.
+@io_task("detect-track", retries=1, retry_delay_seconds=[5.0])
 def detect_and_track(video: str, settings: DetectorSettings, info: VideoInfo) -> VideoResult:
     from flows.pipeline import detect_step
 
@@ -210,13 +180,7 @@ def normalize_rows(
     )
 
 
-@task(
-    name="write-json",
-    retries=IO_RETRIES,
-    retry_delay_seconds=IO_RETRY_DELAYS,
-    retry_condition_fn=no_retry_for_bad_input,
-    cache_policy=NO_CACHE,
-)
+@io_task("write-json")
 def write_json(document: dict[str, Any], location: str, lake: str) -> str:
     from flows.pipeline import write_json_step
     from tasks.lake import Lake
@@ -224,13 +188,8 @@ def write_json(document: dict[str, Any], location: str, lake: str) -> str:
     return write_json_step(document, location, Lake.resolve(lake))
 
 
-@task(
-    name="validate-and-publish",
-    retries=IO_RETRIES,  # the gate never raises on bad data; what it raises is the lake's I/O
-    retry_delay_seconds=IO_RETRY_DELAYS,
-    retry_condition_fn=no_retry_for_bad_input,
-    cache_policy=NO_CACHE,
-)
+# The gate never raises on bad data; what it raises is the lake's I/O.
+@io_task("validate-and-publish")
 def gate_and_publish(lake: str, batch: VideoBatch) -> ValidationOutcome:
     """Write, audit, publish: a passing batch is committed, a failing one quarantined (``tasks.gate``)."""
     from flows.pipeline import gate_step
