@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from flows.cli import app
 from tasks.errors import BadInputError
 from tasks.settings import DetectorSettings
+
+if TYPE_CHECKING:
+    from tasks.results import VideoResult
 
 DEFAULTS = DetectorSettings()
 
@@ -94,10 +97,7 @@ def run_detect(video: str, output: str, settings: DetectorSettings, show_progres
     return summary_line(result, output)
 
 
-def summary_line(result: object, output: str) -> str:
-    from tasks.results import VideoResult
-
-    assert isinstance(result, VideoResult)
+def summary_line(result: VideoResult, output: str) -> str:
     return (
         f"{Path(result.info.path).name}: {result.frames_decoded} frames in {result.elapsed_seconds:.1f} s "
         f"({result.frames_per_second:.1f} frames/s), {len(result.tracks)} face events, "

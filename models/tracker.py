@@ -74,6 +74,10 @@ class _Track:
         """Record a sighting; ``streak`` says it follows one at the previous detector run."""
         self.kalman.update(box)
         self.hits = self.hits + 1 if streak else 1
+        self.record(frame, box, score, landmarks)
+
+    def record(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray) -> None:
+        """Keep a sighting for the output (without touching the filter)."""
         self.last_frame, self.last_box = frame, box
         self.frames.append(frame)
         self.boxes.append(box)
@@ -289,14 +293,10 @@ class FaceTracker:
         box = dets.xyxy[index].astype(np.float64)
         kalman = BoxKalman(box)
         kalman.mean[4:6] = self._scene_motion(frame)
-        track = _Track(key=self._next_key, kalman=kalman, last_frame=frame, last_box=box, hits=0)
+        track = _Track(key=self._next_key, kalman=kalman, last_frame=frame, last_box=box,
+                       confirmed=self.config.confirm_hits <= 1)  # fmt: skip
         self._next_key += 1
-        track.frames.append(frame)
-        track.boxes.append(box)
-        track.scores.append(float(dets.confidence[index]))
-        track.marks.append(dets.landmarks[index])
-        track.hits = 1
-        track.confirmed = self.config.confirm_hits <= 1
+        track.record(frame, box, float(dets.confidence[index]), dets.landmarks[index])
         self._describe(track, dets, index)
         self._active.append(track)
 
