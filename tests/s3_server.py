@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 START_TIMEOUT = 30.0
 
@@ -47,3 +48,19 @@ def moto_server() -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def use_s3(monkeypatch: Any, endpoint: str, bucket: str) -> Any:
+    """Point this test's AWS environment at the emulator, create ``bucket``, and return a boto3 client."""
+    import boto3
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }.items():
+        monkeypatch.setenv(key, value)
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    return client

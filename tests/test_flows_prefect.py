@@ -269,21 +269,10 @@ def test_a_video_copied_slowly_into_a_served_inbox_is_processed_once_after_it_co
 @pytest.fixture
 def s3_inbox(tmp_path, monkeypatch) -> Iterator[tuple[str, Any]]:
     """An ``s3://`` inbox prefix on a real moto S3 server (its own process on 127.0.0.1)."""
-    import boto3
-
-    from tests.s3_server import moto_server
+    from tests.s3_server import moto_server, use_s3
 
     with moto_server() as endpoint:
-        for key, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": endpoint,
-        }.items():
-            monkeypatch.setenv(key, value)
-        client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-        client.create_bucket(Bucket="drop")
-        yield "s3://drop/inbox", client
+        yield "s3://drop/inbox", use_s3(monkeypatch, endpoint, "drop")
 
 
 def test_an_object_store_inbox_is_swept_by_polling(prefect_api, s3_inbox, tmp_path):

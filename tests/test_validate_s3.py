@@ -14,7 +14,7 @@ from tasks.gate import audit_and_publish
 from tasks.lake import Lake
 from tasks.revalidate import revalidate
 from tasks.validations_table import table_uri as validations_uri
-from tests.s3_server import moto_server
+from tests.s3_server import moto_server, use_s3
 from tests.validate_batches import good_batch
 
 BUCKET = "gate"
@@ -28,18 +28,7 @@ def s3_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def s3(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    import boto3
-
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": s3_endpoint,
-    }.items():
-        monkeypatch.setenv(key, value)
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
-    client.create_bucket(Bucket=BUCKET)
-    return client
+    return use_s3(monkeypatch, s3_endpoint, BUCKET)
 
 
 def test_gate_quarantine_validations_and_docs_on_s3(s3: Any) -> None:
