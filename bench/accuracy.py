@@ -23,9 +23,10 @@ from common import FDDB, OUT, SHARED_DATA, TRACKING, require_shared, tracking_cl
 def run_tracking(args: argparse.Namespace) -> list[dict]:
     from score_tracking import score
 
-    from tasks.detect_track import detect_track
-    from tasks.fragments import build_document, write_json_atomic
-    from tasks.results import DetectorSettings
+    from tasks.detect.detect_track import detect_track
+    from tasks.document.build import build_document
+    from tasks.document.write import write_json_atomic
+    from tasks.settings import DetectorSettings
 
     settings = DetectorSettings(threshold=args.threshold, input_size=args.input_size,
                                 detect_every=args.detect_every)  # fmt: skip
@@ -45,6 +46,7 @@ def run_tracking(args: argparse.Namespace) -> list[dict]:
         print(
             f"{name:22s} recall {m['recall']:.3f}  precision {m['precision']:.3f}  IDF1 {m['IDF1']:.3f}  "
             f"MOTA {m['MOTA']:.3f}  switches {m['id_switches']:3d}  ids/identity {m['ids_per_identity']}  "
+            f"ids for 2+ people {m.get('pred_ids_spanning_identities', '?')}  "
             f"faces {m['facesDetected']} (true {m['gt_identities']}, err {m['faces_detected_error']:+d})  "
             f"{m['fps']} fps",
             flush=True,
@@ -100,7 +102,7 @@ def run_fddb(input_sizes: list[int], threshold: float) -> None:
 def main() -> None:
     require_shared()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    from tasks.results import DetectorSettings
+    from tasks.settings import DetectorSettings
 
     defaults = DetectorSettings()
     parser.add_argument("--threshold", type=float, default=defaults.threshold)

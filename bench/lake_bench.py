@@ -24,16 +24,17 @@ import tempfile
 import time
 from collections.abc import Callable
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synthetic import synthetic_result, synthetic_video_id
 
-from tasks import lake_schema
-from tasks.fragments import build_document
-from tasks.lake import Lake
-from tasks.maintenance import file_count, optimize
-from tasks.normalize import normalize
-from tasks.publish import publish_batch
-from tasks.sql import ENGINES, run_sql
-from tests.lake_synth import synthetic_result, synthetic_video_id
+from tasks.document.build import build_document
+from tasks.lake import schema as lake_schema
+from tasks.lake.maintenance import file_count, optimize
+from tasks.lake.normalize import normalize
+from tasks.lake.publish import publish_batch
+from tasks.lake.store import Lake
+from tasks.query.sql import run_sql
+from tasks.settings import SQL_ENGINES
 
 AGGREGATE = (
     "SELECT v.file_name, count(DISTINCT e.face_id) AS faces, count(*) AS events "
@@ -83,7 +84,7 @@ def engine_figures(lake: Lake, video_id: str, label: str) -> None:
     opened, total = files_opened(lake, video_id)
     print(f"{label}: one-video query opens {opened} of {total} face_events files; median ms:")
     print(f"  {'engine':<11} {'pushdown':>9} {'no pushdown':>12} {'aggregate':>10}")
-    for engine in ENGINES:
+    for engine in SQL_ENGINES:
         assert run_sql(lake, pushed, engine).to_pylist() == run_sql(lake, hidden, engine).to_pylist()
         figures = [median_ms(lambda q=q, e=engine: run_sql(lake, q, e)) for q in (pushed, hidden, AGGREGATE)]
         print(f"  {engine:<11} {figures[0]:>9.1f} {figures[1]:>12.1f} {figures[2]:>10.1f}")

@@ -4,7 +4,7 @@
         [--dask-frames 60] [--dask-size 640x360] [--no-dask]
 
 1. Per-video orchestration overhead: the same clip processed by the plain pipeline as ``facetrack run``
-   calls it without a server (``flows.pipeline.run_videos``: the steps plus its ``runs`` row) and by the
+   calls it without a server (``tasks.pipeline.run_videos``: the steps plus its ``runs`` row) and by the
    ``process-video`` flow against a Prefect server (the same steps as tasks plus its ``runs`` row and
    artifact), both warmed up first (model loaded, GX imported), runs interleaved so that load from
    other processes hits both alike, median of ``--repeat`` each.
@@ -20,58 +20,64 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from fractions import Fraction
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synthetic import demo_clip
 
 
 @contextlib.contextmanager
 def prefect_server(workdir: str) -> Iterator[str]:
+    """The server at PREFECT_API_URL, or a throwaway ``prefect server start`` on a free local port."""
+    import socket
+    import subprocess
+    import urllib.request
+
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_ANALYTICS_ENABLED, temporary_settings
 
     url = os.environ.get("PREFECT_API_URL")
     if url:
         yield url
         return
-    from tests.prefect_server import start_server
-
-    started = time.perf_counter()
-    server = start_server(os.path.join(workdir, "prefect-home"))
-    print(f"prefect server started in {time.perf_counter() - started:.1f} s at {server.api_url}")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": os.path.join(workdir, "prefect-home"),
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"}  # fmt: skip
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # fmt: skip
+    url, started = f"http://127.0.0.1:{port}/api", time.perf_counter()
     try:
-        with temporary_settings(
-            updates={PREFECT_API_URL: server.api_url, PREFECT_SERVER_ANALYTICS_ENABLED: False}
-        ):
-            yield server.api_url
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/health", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.perf_counter() - started > 90:
+                    raise SystemExit("prefect server did not start") from None
+                time.sleep(0.3)
+        print(f"prefect server started in {time.perf_counter() - started:.1f} s at {url}")
+        with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_SERVER_ANALYTICS_ENABLED: False}):
+            yield url
     finally:
-        server.stop()
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
 
 
 def make_clips(workdir: str, count: int, frames: int, width: int, height: int) -> list[str]:
-    from tests.media import write_video
-
     os.makedirs(workdir, exist_ok=True)
-    return [
-        write_video(
-            os.path.join(workdir, f"clip{i}.mp4"),
-            frames=frames + i,
-            fps=Fraction(25),
-            width=width,
-            height=height,
-        )
-        for i in range(count)
-    ]
+    return [demo_clip(os.path.join(workdir, f"clip{i}.mp4"), frames + i, width, height) for i in range(count)]
 
 
 def overhead(workdir: str, clip: str, repeat: int) -> None:
-    from flows import pipeline
     from flows.process_video import process_video
+    from tasks import pipeline
 
     lake = os.path.join(workdir, "lake-overhead")
 
@@ -100,7 +106,7 @@ def overhead(workdir: str, clip: str, repeat: int) -> None:
 
 
 def scale_out(workdir: str, clips: list[str]) -> None:
-    from flows.process_video import run_videos_with_prefect
+    from flows.process_videos import run_videos_with_prefect
 
     print(f"\n2. {len(clips)} videos on a Dask LocalCluster (wall time incl. cluster start-up)")
     for workers in (1, 2):

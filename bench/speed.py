@@ -16,7 +16,9 @@ import os
 import subprocess
 import sys
 import time
-from fractions import Fraction
+from collections.abc import Iterator
+
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import OUT, TRACKING, require_shared
@@ -28,31 +30,23 @@ def make_clip(height: int, repeat: int = 1) -> str:
     """The dev clip at ``height`` (upscaled with Lanczos), its frames played ``repeat`` times."""
     import av
 
+    from tasks.video.encode import write_video
+
     path = os.path.join(OUT, f"speed_{height}p_x{repeat}.mp4")
     if os.path.exists(path):
         return path
     source = os.path.join(TRACKING, f"{SOURCE_CLIP}.mp4")
     width = height * 16 // 9
-    tmp = path + ".partial.mp4"
-    with av.open(tmp, "w") as out:
-        stream = out.add_stream("libx264", rate=25)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"crf": "20", "preset": "veryfast"}
-        index = 0
+
+    def frames() -> Iterator[np.ndarray]:
         for _ in range(repeat):
             with av.open(source) as src:
                 for frame in src.decode(video=0):
-                    scaled = frame.reformat(
-                        width=width, height=height, format="yuv420p", interpolation="LANCZOS"
-                    )
-                    scaled.pts, scaled.time_base = index, Fraction(1, 25)
-                    index += 1
-                    for packet in stream.encode(scaled):
-                        out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
-    os.replace(tmp, path)
-    return path
+                    yield frame.reformat(
+                        width=width, height=height, format="bgr24", interpolation="LANCZOS"
+                    ).to_ndarray()
+
+    return write_video(path, frames(), 25)
 
 
 def decode_fps(path: str, to_bgr: bool) -> tuple[int, float]:

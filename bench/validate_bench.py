@@ -17,54 +17,20 @@ import statistics
 import sys
 import tempfile
 import time
-from fractions import Fraction
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synthetic import demo_clip, synthetic_result, synthetic_video_id
 
-import numpy as np
+from tasks.lake.batch import VideoBatch
 
 
-def synthetic_batch(events: int, seed: int = 0):  # type: ignore[no-untyped-def]
+def synthetic_batch(events: int, seed: int = 0) -> VideoBatch:
     """A normalized batch with ``events`` face events: 3 faces per frame at 25 fps, 640x360."""
-    from tasks.fragments import build_document
-    from tasks.normalize import normalize
-    from tasks.probe import VideoInfo
-    from tasks.results import DetectorSettings, FaceTracks, VideoResult
+    from tasks.document.build import build_document
+    from tasks.lake.normalize import normalize
 
-    faces_per_frame = 3
-    frames = max(1, events // faces_per_frame)
-    rng = np.random.default_rng(seed)
-    frame_index = np.repeat(np.arange(frames, dtype=np.int64), faces_per_frame)
-    face_id = np.tile(np.arange(faces_per_frame, dtype=np.int64), frames)
-    x1 = rng.uniform(0, 500, len(frame_index)).astype(np.float32)
-    y1 = rng.uniform(0, 250, len(frame_index)).astype(np.float32)
-    xyxy = np.stack([x1, y1, x1 + 100, y1 + 100], axis=1)
-    tracks = FaceTracks(
-        frame_index=frame_index,
-        face_id=face_id,
-        xyxy=xyxy,
-        confidence=rng.uniform(0.5, 1, len(frame_index)).astype(np.float32),
-        landmarks=np.repeat(xyxy[:, None, :2] + 50, 5, axis=1).astype(np.float32),
-        n_frames=frames,
-    )
-    info = VideoInfo(
-        path="/bench/synthetic.mp4",
-        size_bytes=1,
-        container="mp4",
-        codec="h264",
-        width=640,
-        height=360,
-        rotation=0,
-        frame_rate=Fraction(25),
-        frame_count=frames,
-        duration=frames / 25,
-        time_base=Fraction(1, 12800),
-        start_pts=0,
-        pix_fmt="yuv420p",
-    )
-    result = VideoResult(info, DetectorSettings(model_sha256="0" * 64), tracks, frames, 1.0)
-    video_id = f"{seed:064x}"
-    return normalize(result, build_document(result), video_id=video_id, run_id="bench")
+    result = synthetic_result(seed, frames=max(1, events // 3), faces=3)
+    return normalize(result, build_document(result), video_id=synthetic_video_id(seed), run_id="bench")
 
 
 def show(values: list[float]) -> str:
@@ -87,7 +53,7 @@ def main() -> None:
     parser.add_argument("--no-detect", action="store_true", help="skip the detection reference")
     args = parser.parse_args()
 
-    from tasks.gx_context import gx_runtime
+    from tasks.validate.suites import gx_runtime
 
     started = time.perf_counter()
     runtime = gx_runtime()
@@ -97,11 +63,11 @@ def main() -> None:
 
     import polars as pl
 
-    from tasks.audit_views import audit_views
-    from tasks.lake import Lake
-    from tasks.quarantine import quarantine_batch
-    from tasks.validate import validate_batch
-    from tasks.validations_table import append_validations
+    from tasks.lake.store import Lake
+    from tasks.validate.audit_views import audit_views
+    from tasks.validate.check import validate_batch
+    from tasks.validate.quarantine import quarantine_batch
+    from tasks.validate.results_table import append_validations
 
     expectations = sum(len(d.suite.expectations) for d in runtime.definitions.values())
     print(f"{expectations} expectations in 4 suites + the JSON contract; repeat {args.repeat}, median (min)")
@@ -130,11 +96,10 @@ def main() -> None:
         gate_seconds.append(statistics.median(gate))
 
     if not args.no_detect:
-        from tasks.detect_track import detect_track
-        from tests.media import write_video
+        from tasks.detect.detect_track import detect_track
 
         with tempfile.TemporaryDirectory() as directory:
-            clip = write_video(os.path.join(directory, "clip.mp4"), frames=100, fps=25)
+            clip = demo_clip(os.path.join(directory, "clip.mp4"), frames=100, width=640, height=360)
             detect_track(clip)  # load the model
             seconds = min(timed(lambda: detect_track(clip), 2))
         gate = statistics.median(gate_seconds)

@@ -13,12 +13,12 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 
-from flows.retry_policy import io_task
+from flows.steps import io_task
 
 
 @io_task("optimize", retries=2, retry_delay_seconds=[30.0, 120.0])
 def optimize_tables(lake: str) -> dict[str, Any]:
-    from tasks.maintenance import optimize
+    from tasks.lake.maintenance import optimize
 
     report = optimize(lake)
     for table, numbers in report.items():
@@ -28,7 +28,8 @@ def optimize_tables(lake: str) -> dict[str, Any]:
 
 @io_task("vacuum", retries=2, retry_delay_seconds=[30.0, 120.0])
 def vacuum_tables(lake: str, retain_hours: float | None) -> dict[str, int]:
-    from tasks.maintenance import DEFAULT_RETAIN_HOURS, vacuum
+    from tasks.lake.maintenance import vacuum
+    from tasks.settings import DEFAULT_RETAIN_HOURS
 
     hours = DEFAULT_RETAIN_HOURS if retain_hours is None else retain_hours
     removed = vacuum(lake, retain_hours=hours)
@@ -38,7 +39,7 @@ def vacuum_tables(lake: str, retain_hours: float | None) -> dict[str, int]:
 
 @io_task("checkpoint", retries=2, retry_delay_seconds=[30.0, 120.0])
 def checkpoint_tables(lake: str) -> dict[str, int]:
-    from tasks.maintenance import checkpoint
+    from tasks.lake.maintenance import checkpoint
 
     versions = checkpoint(lake)
     get_run_logger().info("checkpointed at versions %s", versions)
@@ -50,7 +51,7 @@ def maintain_lake(lake: str | None = None, retain_hours: float | None = None) ->
     """Optimize, then vacuum, then checkpoint every table of the lake."""
     from prefect.artifacts import create_table_artifact
 
-    from tasks.lake import Lake
+    from tasks.lake.store import Lake
 
     root = Lake.resolve(lake).root
     optimized = optimize_tables(root)

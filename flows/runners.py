@@ -15,11 +15,10 @@ parameters travel with a scheduled or triggered run, so that is where the choice
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from tasks.errors import FacetrackError
 
-RunnerKind = Literal["threads", "dask", "ray"]
 RUNNER_KINDS: tuple[str, ...] = ("threads", "dask", "ray")
 
 
@@ -41,7 +40,7 @@ def make_task_runner(runner: str = "threads", workers: int = 2, dask_address: st
         return _dask_runner(workers, dask_address)
     if runner == "ray":
         try:
-            from prefect_ray import RayTaskRunner  # type: ignore[import-not-found]
+            from prefect_ray import RayTaskRunner
         except ImportError:
             raise RunnerError("the ray runner needs prefect-ray: uv pip install prefect-ray") from None
         return RayTaskRunner()
@@ -50,7 +49,7 @@ def make_task_runner(runner: str = "threads", workers: int = 2, dask_address: st
 
 def _dask_runner(workers: int, address: str | None) -> Any:
     import dask
-    from prefect_dask import DaskTaskRunner
+    from prefect_dask.task_runners import DaskTaskRunner
 
     # Spawned workers start clean; forked ones inherit deltalake/Polars thread pools and can hang.
     dask.config.set({"distributed.worker.multiprocessing-method": "spawn"})

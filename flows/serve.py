@@ -58,16 +58,16 @@ def build_deployments(config: ServeConfig) -> list[Any]:
 
 
 def _deployments(config: ServeConfig) -> list[Any]:
-    from prefect.deployments.runner import EntrypointType
     from prefect.events.schemas.deployment_triggers import DeploymentEventTrigger
+    from prefect.types.entrypoint import EntrypointType
 
+    from flows.inbox.watcher import ARRIVAL_EVENT, INBOX_LABEL, RESOURCE_PREFIX
     from flows.maintain_lake import maintain_lake
-    from flows.object_inbox import is_object_uri
     from flows.process_inbox import process_inbox
     from flows.process_video import process_video
-    from flows.watcher import ARRIVAL_EVENT, INBOX_LABEL, RESOURCE_PREFIX
+    from tasks.lake.store import is_uri
 
-    inbox = config.inbox if is_object_uri(config.inbox) else os.path.abspath(config.inbox)
+    inbox = config.inbox if is_uri(config.inbox) else os.path.abspath(config.inbox)
     common = {"lake": config.lake, "json_dir": config.json_dir}
     arrival = DeploymentEventTrigger(
         name=f"facetrack video arrived in {inbox}",
@@ -137,14 +137,13 @@ def serve_forever(config: ServeConfig) -> None:
     """Register the deployments, start the inbox watcher, and run flows until interrupted."""
     from prefect import serve
 
-    from flows.watcher import start_watcher_thread
+    from flows.inbox.watcher import start_watcher_thread
+    from tasks.lake.store import is_uri
 
     if config.workers < 1 or config.limit < 1:
         raise ServeError("--workers and --limit must be at least 1")
-    from flows.object_inbox import is_object_uri
-
     require_server()
-    local_inbox = not is_object_uri(config.inbox)
+    local_inbox = not is_uri(config.inbox)
     if local_inbox:
         os.makedirs(config.inbox, exist_ok=True)
     deployments = build_deployments(config)

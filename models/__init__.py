@@ -1,1 +1,27 @@
-"""models"""
+"""facetrack's models: the ONNX face detector and the tracker, on numpy and onnxruntime only.
+
+Nothing here imports the rest of facetrack, so the detector and tracker can be used on their own::
+
+    from models import CenterFaceDetector, FaceTracker
+
+    detector = CenterFaceDetector(input_size=480)
+    tracker = FaceTracker(frame_rate=25.0)
+    for index, frame_bgr in enumerate(frames):
+        tracker.update(index, detector.detect(frame_bgr))
+    tracks = tracker.finish(len(frames))  # Detections with frame_index, track_id and observed
+"""
+
+from models.detections import UNTRACKED, Detections
+from models.detector import CenterFaceDetector, FaceDetector
+from models.errors import ModelFileError
+from models.tracker import FaceTracker, TrackerConfig
+
+__all__ = [
+    "UNTRACKED",
+    "CenterFaceDetector",
+    "Detections",
+    "FaceDetector",
+    "FaceTracker",
+    "ModelFileError",
+    "TrackerConfig",
+]

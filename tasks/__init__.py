@@ -1,1 +1,80 @@
-"""tasks"""
+"""facetrack's steps as plain functions, in packages that follow the data::
+
+    video (probe, decode) → detect (detect + track) → document (the JSON) → lake (normalize, publish)
+          → validate (the Great Expectations gate) → query (SQL); pipeline runs them in order
+
+Everything a Python user needs is importable from here, e.g.::
+
+    from tasks import Lake, detect_track, run_sql, run_videos
+
+    result = detect_track("clip.mp4")                 # a VideoResult: every face event, with ids
+    run_videos(["clip.mp4"], Lake.resolve("./lake"))  # JSON, validation, publish, like `facetrack run`
+    print(run_sql(Lake.resolve("./lake"), "SELECT count(*) FROM faces"))
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tasks.exports import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers; at run time __getattr__ imports each name on first use
+    from tasks.detect.detect_track import detect_track
+    from tasks.detect.result import VideoResult
+    from tasks.document.build import build_document
+    from tasks.document.contract import load_checked_document, violations
+    from tasks.document.write import write_json_atomic
+    from tasks.errors import (
+        BadInputError,
+        ContractError,
+        FacetrackError,
+        LakeError,
+        QueryError,
+        ValidationFailed,
+    )
+    from tasks.lake.batch import VideoBatch
+    from tasks.lake.normalize import normalize
+    from tasks.lake.publish import publish_batch
+    from tasks.lake.store import Lake
+    from tasks.pipeline import RunSummary, VideoJob, VideoOutcome, process_video, run_videos
+    from tasks.query.render import write_result
+    from tasks.query.sql import run_sql
+    from tasks.settings import DetectorSettings
+    from tasks.status import RunStatus, VideoStatus
+    from tasks.validate.check import ValidationOutcome, validate_batch
+    from tasks.validate.gate import audit_and_publish
+    from tasks.validate.revalidate import revalidate
+    from tasks.video.content_id import video_id
+    from tasks.video.probe import VideoInfo, probe
+
+_SOURCES = {
+    "VideoResult": "tasks.detect.result",
+    "detect_track": "tasks.detect.detect_track",
+    "build_document": "tasks.document.build",
+    "load_checked_document": "tasks.document.contract",
+    "violations": "tasks.document.contract",
+    "write_json_atomic": "tasks.document.write",
+    **dict.fromkeys(
+        ["BadInputError", "ContractError", "FacetrackError", "LakeError", "QueryError", "ValidationFailed"],
+        "tasks.errors",
+    ),
+    "VideoBatch": "tasks.lake.batch",
+    "normalize": "tasks.lake.normalize",
+    "publish_batch": "tasks.lake.publish",
+    "Lake": "tasks.lake.store",
+    **dict.fromkeys(
+        ["RunSummary", "VideoJob", "VideoOutcome", "process_video", "run_videos"], "tasks.pipeline"
+    ),
+    "write_result": "tasks.query.render",
+    "run_sql": "tasks.query.sql",
+    "DetectorSettings": "tasks.settings",
+    **dict.fromkeys(["RunStatus", "VideoStatus"], "tasks.status"),
+    **dict.fromkeys(["ValidationOutcome", "validate_batch"], "tasks.validate.check"),
+    "audit_and_publish": "tasks.validate.gate",
+    "revalidate": "tasks.validate.revalidate",
+    "video_id": "tasks.video.content_id",
+    **dict.fromkeys(["VideoInfo", "probe"], "tasks.video.probe"),
+}
+
+__getattr__ = lazy_exports(__name__, _SOURCES)
+__all__ = sorted(_SOURCES)

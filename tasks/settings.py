@@ -1,6 +1,6 @@
-"""DetectorSettings: everything that changes what the engine outputs.
+"""settings: the defaults a user can change, in one place the CLI shows them from.
 
-Kept free of numpy and friends so the CLI can show defaults in ``--help`` without importing them.
+Kept free of numpy, pyarrow and friends so ``--help`` can show every default without importing them.
 """
 
 from __future__ import annotations
@@ -25,3 +25,14 @@ class DetectorSettings:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# SQL: Apache DataFusion (through deltalake) by default, chosen on measurements (tasks.query.sql).
+SQL_ENGINES = ("datafusion", "duckdb", "polars")
+DEFAULT_SQL_ENGINE = "datafusion"
+SQL_FORMATS = ("table", "csv", "json", "parquet")
+
+# Lake vacuum: removed files are kept a week, so time travel (`sql --as-of`) reaches back that far; never
+# under an hour, which would delete the files of a publish still in flight.
+DEFAULT_RETAIN_HOURS = 168.0
+MIN_RETAIN_HOURS = 1.0

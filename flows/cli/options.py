@@ -1,0 +1,49 @@
+"""Options more than one command takes, with their defaults from where they are defined."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tasks.settings import DetectorSettings
+
+DEFAULTS = DetectorSettings()
+
+ThresholdOption = Annotated[
+    float, typer.Option("--threshold", help="Confidence a face needs to start a track (0-1).")
+]
+DetectEveryOption = Annotated[
+    int, typer.Option("--detect-every", help="Run the detector on every Nth frame; tracking fills the rest.")
+]
+InputSizeOption = Annotated[
+    int,
+    typer.Option("--input-size", help="Long side (px) frames are scaled to for detection; 0 = full size."),
+]
+MinFaceOption = Annotated[
+    int, typer.Option("--min-face", help="Ignore faces smaller than this many pixels (0 = keep all).")
+]
+FragmentOption = Annotated[float, typer.Option("--fragment-seconds", help="Length of a JSON fragment.")]
+LakeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lake",
+        help="Lake root: a path or s3://bucket/prefix [env FACETRACK_LAKE; default ./facetrack-data/lake].",
+        show_default=False,
+    ),
+]
+JsonDirOption = Annotated[
+    str | None, typer.Option("--json-dir", help="Where the per-video JSON goes [default: <lake>/json].")
+]
+
+
+def settings_from_options(
+    threshold: float, detect_every: int, input_size: int, min_face: int, fragment_seconds: float
+) -> DetectorSettings:
+    return DetectorSettings(
+        threshold=threshold,
+        detect_every=detect_every,
+        input_size=input_size,
+        min_face=min_face,
+        fragment_seconds=fragment_seconds,
+    )

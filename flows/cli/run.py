@@ -1,0 +1,118 @@
+"""``facetrack run``: videos through the whole pipeline into the lake, with or without a Prefect server."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from flows.cli.app import app
+from flows.cli.options import (
+    DEFAULTS,
+    DetectEveryOption,
+    FragmentOption,
+    InputSizeOption,
+    JsonDirOption,
+    LakeOption,
+    MinFaceOption,
+    ThresholdOption,
+    settings_from_options,
+)
+from tasks.errors import FacetrackError
+from tasks.status import VideoStatus
+
+if TYPE_CHECKING:
+    from tasks.lake.store import Lake
+    from tasks.pipeline import RunSummary, VideoOutcome
+    from tasks.settings import DetectorSettings
+
+
+@app.command()
+def run(
+    videos: Annotated[list[str], typer.Argument(help="Video files to process.")],
+    lake: LakeOption = None,
+    json_dir: JsonDirOption = None,
+    run_id: Annotated[str | None, typer.Option("--run-id", help="Run id to record [default: new].")] = None,
+    threshold: ThresholdOption = DEFAULTS.threshold,
+    detect_every: DetectEveryOption = DEFAULTS.detect_every,
+    input_size: InputSizeOption = DEFAULTS.input_size,
+    min_face: MinFaceOption = DEFAULTS.min_face,
+    fragment_seconds: FragmentOption = DEFAULTS.fragment_seconds,
+    runner: Annotated[
+        str, typer.Option("--runner", help="With a Prefect server: threads or dask (videos in parallel).")
+    ] = "threads",
+    workers: Annotated[int, typer.Option("--workers", help="With a Prefect server: videos at once.")] = 1,
+    dask_address: Annotated[
+        str | None, typer.Option("--dask-address", help="With a Prefect server: an existing Dask scheduler.")
+    ] = None,
+) -> None:
+    """Detect and track faces in VIDEOS, write their JSON, validate and publish them to the lake.
+
+    With PREFECT_API_URL set, the videos run as Prefect flows on that server (visible in its UI);
+    without it, the same steps run in this process with no server at all.
+    """
+    from tasks.lake.store import Lake
+
+    settings = settings_from_options(threshold, detect_every, input_size, min_face, fragment_seconds)
+    single = len(videos) == 1
+
+    def report(outcome: VideoOutcome) -> None:
+        if outcome.status == VideoStatus.PUBLISHED:
+            print(outcome.line())
+        elif not single:  # a lone failure is reported once, as the command's error
+            print(outcome.line(), file=sys.stderr)
+
+    summary = run_anywhere(
+        videos, Lake.resolve(lake), settings, json_dir, run_id, report, runner, workers, dask_address
+    )
+    failed = [v for v in summary.videos if v.status != VideoStatus.PUBLISHED]
+    if single and failed:
+        raise NotPublished(failed[0].error or "not published", failed[0].exit_code)
+    if failed:
+        raise NotPublished(
+            f"{len(failed)} of {len(summary.videos)} videos not published (run {summary.run_id})",
+            max(v.exit_code for v in failed),
+        )
+
+
+def run_anywhere(
+    videos: list[str],
+    lake: Lake,
+    settings: DetectorSettings,
+    json_dir: str | None = None,
+    run_id: str | None = None,
+    on_video: Callable[[VideoOutcome], None] | None = None,
+    runner: str = "threads",
+    workers: int = 1,
+    dask_address: str | None = None,
+) -> RunSummary:
+    """The plain pipeline in this process (with a progress bar), or the Prefect flows when
+    PREFECT_API_URL names a server: the same steps, the same outcomes either way."""
+    if os.environ.get("PREFECT_API_URL"):
+        from flows.process_videos import run_videos_with_prefect
+
+        summary = run_videos_with_prefect(
+            videos, lake.root, settings, json_dir, runner, workers, dask_address
+        )
+        for outcome in summary.videos:
+            if on_video:
+                on_video(outcome)
+        return summary
+    from flows.cli.progress import frame_progress
+    from tasks.pipeline import run_videos
+
+    return run_videos(
+        videos, lake, settings, json_dir, run_id, on_video=on_video,
+        progress_for=lambda path: frame_progress(os.path.basename(path)),
+    )  # fmt: skip
+
+
+class NotPublished(FacetrackError):
+    """Some videos of a run were not published; the exit code is the worst of theirs."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code or 1

@@ -1,0 +1,274 @@
+"""FaceTracker: gives every face a stable id across frames.
+
+ByteTrack's idea, written here from the paper (facexlib's SORT is GPL-3): confident detections are
+matched first; then low-score detections may only *extend* tracks that already exist, which keeps a
+face through blur or partial occlusion without letting background clutter start new tracks. Matching
+is Hungarian on IoU between Kalman-predicted boxes and detections.
+
+What makes ids right rather than merely stable:
+- a track is confirmed only after ``confirm_hits`` matches in a row (one-frame false positives never get
+  an id), and its tentative frames are then back-filled so a face's first frames are not lost;
+- a lost track is remembered for ``lost_seconds`` so a face hidden for a moment keeps its id; it is
+  matched against both its predicted box and where it was last seen (occluders rarely move faces);
+- gaps are filled by interpolation once a face is found again (and between detections when detecting
+  every Nth frame), so redaction does not flicker;
+- ids are numbered 0, 1, 2 … in order of first appearance when the video is finished.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from models.detections import Detections
+from models.tracker.appearance import face_descriptor
+from models.tracker.kalman import BoxKalman
+from models.tracker.matching import iou_matrix, match
+from models.tracker.stitching import stitch
+from models.tracker.track import Track
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    high_threshold: float = 0.5  # detections this confident match first and may start tracks
+    low_threshold: float = 0.1  # down to this, detections can only extend existing tracks
+    new_track_threshold: float = 0.6  # a new track needs a detection at least this confident
+    match_iou: float = 0.2  # first stage: confident detections vs all tracks
+    low_match_iou: float = 0.5  # second stage: low-score detections vs tracked faces
+    tentative_match_iou: float = 0.3  # unconfirmed tracks vs leftover confident detections
+    confirm_hits: int = 3
+    lost_seconds: float = 1.0
+    fill_gap_seconds: float = 0.5  # misses up to this long between two sightings are interpolated
+    occlusion_fill_seconds: float = 2.0  # longer misses too, if the face reappears where it vanished
+    min_face: float = 0.0  # pixels, shorter side; smaller detections are ignored
+    reid_distance: float = 0.12  # tracklets this alike (appearance) and never on screen together merge
+    descriptor_every: int = 3  # describe a face every Nth frame: appearance changes slowly
+
+
+class FaceTracker:
+    """Feed ``update`` once per decoded frame, in order; call ``finish`` at the end."""
+
+    def __init__(self, frame_rate: float, config: TrackerConfig | None = None, detect_every: int = 1):
+        self.config = config or TrackerConfig()
+        self.detect_every = max(1, int(detect_every))
+        self.lost_frames = max(1, round(self.config.lost_seconds * frame_rate))
+        self.fill_frames = max(self.detect_every - 1, round(self.config.fill_gap_seconds * frame_rate))
+        # Sample appearance at the same rate per second however often the detector runs.
+        self._describe_every = max(1, round(self.config.descriptor_every / self.detect_every))
+        self.occlusion_frames = max(self.fill_frames, round(self.config.occlusion_fill_seconds * frame_rate))
+        self._active: list[Track] = []  # tentative, tracked and lost tracks
+        self._finished: list[Track] = []  # confirmed tracks no longer active
+        self._next_key = 0
+        self._frame = -1  # last frame seen
+        self._last_detected_frame = -1  # last frame the detector ran on
+        self._previous_detected = -1  # the detector run before that
+        self._image: np.ndarray | None = None
+        self._image_scale = 1.0
+
+    @property
+    def confirmed_count(self) -> int:
+        """Faces confirmed so far (for progress display)."""
+        return sum(t.confirmed for t in self._active) + len(self._finished)
+
+    def update(
+        self,
+        frame: int,
+        detections: Detections | None,
+        image: np.ndarray | None = None,
+        image_scale: float = 1.0,
+    ) -> None:
+        """Advance to ``frame``; ``None`` means no detector ran on it (the tracks only move).
+
+        ``image`` is the RGB frame the detector saw (``image_scale`` image pixels per detection pixel);
+        with it, tracks collect appearance descriptors for re-identification.
+        """
+        self._frame = frame
+        self._image, self._image_scale = image, image_scale
+        for track in self._active:
+            track.kalman.predict()
+        if detections is None:
+            return
+        self._previous_detected, self._last_detected_frame = self._last_detected_frame, frame
+        self._associate(frame, self._filter(detections))
+        self._retire(frame)
+
+    def finish(self, n_frames: int) -> Detections:
+        """Every confirmed face on every frame it covers, gaps filled, track ids 0, 1, 2 … by first
+        appearance; ``frame_index`` is the decoded frame, rows sorted by (frame_index, track_id)."""
+        confirmed = [t for t in self._finished + self._active if t.confirmed]
+        tracks = stitch(confirmed, self.config.reid_distance)
+        tracks.sort(key=lambda t: (t.frames[0], float(t.boxes[0][0])))
+        return Detections.concatenate([self._expand(t, i, n_frames) for i, t in enumerate(tracks)]).sorted()
+
+    # -- association ---------------------------------------------------------------------------------
+
+    def _filter(self, detections: Detections) -> Detections:
+        keep = detections.confidence >= self.config.low_threshold
+        if self.config.min_face > 0:
+            keep &= np.minimum(detections.widths, detections.heights) >= self.config.min_face
+        return detections[keep]
+
+    def _associate(self, frame: int, dets: Detections) -> None:
+        """Match in order of trust, each stage taking only what earlier stages left (a matching cascade)."""
+        cfg = self.config
+        high = np.flatnonzero(dets.confidence >= cfg.high_threshold)
+        low = np.flatnonzero(dets.confidence < cfg.high_threshold)
+        tracked = [t for t in self._active if t.confirmed and t.last_frame >= self._previous_detected]
+        lost = [t for t in self._active if t.confirmed and t.last_frame < self._previous_detected]
+        tentative = [t for t in self._active if not t.confirmed]
+
+        # 1. Confident detections and the faces tracked up to the previous detection.
+        tracked, high = self._claim(frame, dets, tracked, high, self._iou_predicted, cfg.match_iou)
+        # 2. Lost faces: where the filter predicts them, or where they were last seen (occluders
+        #    rarely move faces); then a partial box inside the last seen one (a face emerging).
+        lost, high = self._claim(frame, dets, lost, high, self._iou_predicted_or_last, cfg.match_iou)
+        lost, high = self._claim(frame, dets, lost, high, self._inside_last_seen, 0.6)
+        # 3. Low-score detections may only extend faces that are being tracked (ByteTrack's second stage).
+        self._claim(frame, dets, tracked, low, self._iou_predicted, cfg.low_match_iou)
+        # 4. Tentative tracks and the confident detections nobody claimed.
+        unmatched, high = self._claim(
+            frame, dets, tentative, high, self._iou_predicted, cfg.tentative_match_iou
+        )
+        for track in tentative:
+            if track not in unmatched and track.hits >= cfg.confirm_hits:
+                track.confirmed = True
+        dropped = {t.key for t in unmatched}
+        self._active = [t for t in self._active if t.key not in dropped]
+        # 5. New tentative tracks from confident leftovers.
+        for index in high:
+            if dets.confidence[index] >= cfg.new_track_threshold:
+                self._start(frame, dets, int(index))
+
+    def _claim(
+        self,
+        frame: int,
+        dets: Detections,
+        tracks: list[Track],
+        candidates: np.ndarray,
+        affinity: Callable[[list[Track], np.ndarray], np.ndarray],
+        minimum: float,
+    ) -> tuple[list[Track], np.ndarray]:
+        """Hungarian-match ``tracks`` to detections ``candidates``; return what is left of each."""
+        pairs, left_tracks, left_dets = match(affinity(tracks, dets.xyxy[candidates]), minimum)
+        for ti, di in pairs:
+            self._observe(tracks[ti], frame, dets, int(candidates[di]))
+        return [tracks[i] for i in left_tracks], candidates[left_dets]
+
+    def _iou_predicted(self, tracks: list[Track], boxes: np.ndarray) -> np.ndarray:
+        return iou_matrix(self._predicted(tracks), boxes)
+
+    def _iou_predicted_or_last(self, tracks: list[Track], boxes: np.ndarray) -> np.ndarray:
+        """IoU with the predicted box, or with the last seen box when that overlaps more.
+
+        A face behind an occluder usually stays where it was while the filter's velocity carries the
+        prediction away; the last seen box recovers it.
+        """
+        predicted = iou_matrix(self._predicted(tracks), boxes)
+        if not tracks:
+            return predicted
+        last_seen = iou_matrix(np.array([t.last_box for t in tracks]), boxes)
+        best: np.ndarray = np.maximum(predicted, last_seen)
+        return best
+
+    @staticmethod
+    def _inside_last_seen(tracks: list[Track], boxes: np.ndarray) -> np.ndarray:
+        """Share of each box inside each track's last seen box, zero where the box is much smaller."""
+        if not tracks or len(boxes) == 0:
+            return np.zeros((len(tracks), len(boxes)))
+        last = np.array([t.last_box for t in tracks])
+        tl = np.maximum(last[:, None, :2], boxes[None, :, :2])
+        br = np.minimum(last[:, None, 2:], boxes[None, :, 2:])
+        inter = np.prod(np.clip(br - tl, 0, None), axis=2)
+        box_area = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
+        last_area = np.prod(last[:, 2:] - last[:, :2], axis=1)
+        share = inter / np.maximum(box_area[None, :], 1e-9)
+        return np.where(box_area[None, :] >= 0.25 * last_area[:, None], share, 0.0)
+
+    @staticmethod
+    def _predicted(tracks: list[Track]) -> np.ndarray:
+        return np.array([t.kalman.xyxy for t in tracks]).reshape(-1, 4)
+
+    def _observe(self, track: Track, frame: int, dets: Detections, index: int) -> None:
+        streak = track.last_frame >= self._previous_detected
+        box = dets.xyxy[index].astype(np.float64)
+        track.observe(frame, box, float(dets.confidence[index]), dets.landmarks[index], streak)
+        self._describe(track, dets, index)
+
+    def _describe(self, track: Track, dets: Detections, index: int) -> None:
+        """Sample appearance from confident sightings only: blurred or half-hidden faces mislead."""
+        if self._image is None or dets.confidence[index] < self.config.high_threshold:
+            return
+        if (len(track.frames) - 1) % self._describe_every:
+            return
+        scale = self._image_scale
+        descriptor = face_descriptor(self._image, dets.xyxy[index] * scale, dets.landmarks[index] * scale)
+        if descriptor is not None:
+            track.descriptors.append(descriptor)
+
+    def _start(self, frame: int, dets: Detections, index: int) -> None:
+        box = dets.xyxy[index].astype(np.float64)
+        kalman = BoxKalman(box)
+        kalman.mean[4:6] = self._scene_motion(frame)
+        track = Track(key=self._next_key, kalman=kalman, last_frame=frame, last_box=box,
+                       confirmed=self.config.confirm_hits <= 1)  # fmt: skip
+        self._next_key += 1
+        track.record(frame, box, float(dets.confidence[index]), dets.landmarks[index])
+        self._describe(track, dets, index)
+        self._active.append(track)
+
+    def _scene_motion(self, frame: int) -> np.ndarray:
+        """Median velocity (px/frame) of the faces seen right now: the camera's motion, 0 when it is still.
+
+        A face that enters while the camera pans moves with the scene; starting its filter at rest would
+        lose it again before it is confirmed, most of all when detecting every Nth frame.
+        """
+        moving = [t.kalman.mean[4:6] for t in self._active if t.confirmed and t.last_frame == frame]
+        return np.median(np.asarray(moving), axis=0) if moving else np.zeros(2)
+
+    def _retire(self, frame: int) -> None:
+        """Forget tracks lost for longer than the buffer; keep the confirmed ones for the output."""
+        still: list[Track] = []
+        for track in self._active:
+            if frame - track.last_frame > self.lost_frames:
+                if track.confirmed:
+                    self._finished.append(track)
+            elif not track.confirmed and track.last_frame != frame:
+                continue  # a tentative track that missed once was noise
+            else:
+                still.append(track)
+        self._active = still
+
+    # -- output --------------------------------------------------------------------------------------
+
+    def _expand(self, track: Track, track_id: int, n_frames: int) -> Detections:
+        """A track's sightings plus interpolated frames for short gaps and the un-detected tail."""
+        frames = np.asarray(track.frames, np.int64)
+        boxes = np.asarray(track.boxes, np.float64)
+        scores = np.asarray(track.scores, np.float64)
+        marks = np.asarray(track.marks, np.float64).reshape(-1, 10)
+        values = np.concatenate([boxes, scores[:, None], marks], axis=1)
+        gaps = np.diff(frames) - 1
+        # A face that reappears where it vanished was hidden, not gone: cover it for the whole gap.
+        stayed = np.array([iou_matrix(boxes[i : i + 1], boxes[i + 1 : i + 2])[0, 0] >= 0.3
+                           for i in range(len(gaps))], bool)  # fmt: skip
+        limit = np.where(stayed, self.occlusion_frames, self.fill_frames)
+        fill = np.flatnonzero((gaps > 0) & (gaps <= limit))
+        extra_frames = [np.arange(frames[i] + 1, frames[i + 1]) for i in fill]
+        # Frames after the last sighting that no detector looked at (detect-every-N) keep the last box.
+        if frames[-1] == self._last_detected_frame:
+            extra_frames.append(np.arange(frames[-1] + 1, min(n_frames, self._frame + 1)))
+        all_frames = np.concatenate([frames, *extra_frames]) if extra_frames else frames
+        all_frames = np.unique(all_frames)
+        # np.interp per column: exact at sightings, linear in gaps, flat past the last sighting.
+        columns = [np.interp(all_frames, frames, values[:, c]) for c in range(values.shape[1])]
+        filled = np.stack(columns, axis=1)
+        return Detections(
+            filled[:, :4],
+            filled[:, 4],
+            filled[:, 5:].reshape(-1, 5, 2),
+            frame_index=all_frames,
+            track_id=np.full(len(all_frames), track_id),
+            observed=np.isin(all_frames, frames),
+        )

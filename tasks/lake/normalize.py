@@ -1,0 +1,253 @@
+"""normalize: one processed video (its result and its JSON) into rows for every lake table, and back.
+
+The JSON is the exchange format and the lake must agree with it to the last digit, so the box numbers in
+``face_events`` are the JSON's own (``json_boxes``), checked against the document itself, and
+``tasks.document.rebuild`` rebuilds the JSON from the rows exactly. Every frame is built against the
+explicit schema in ``tasks.lake.schema``; nothing is inferred.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tasks.document.build import json_boxes
+from tasks.document.contract import require_contract
+from tasks.document.rebuild import events_of
+from tasks.document.ticks import TickGrid, tick_grid
+from tasks.errors import ContractError
+from tasks.lake import schema as lake_schema
+from tasks.lake.batch import VideoBatch
+from tasks.lake.runs import facetrack_version
+from tasks.status import VideoStatus
+from tasks.video.content_id import is_video_id
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from tasks.detect.result import VideoResult
+
+
+def normalize(
+    result: VideoResult,
+    document: dict[str, Any],
+    *,
+    video_id: str,
+    source_uri: str | None = None,
+    json_path: str | None = None,
+    run_id: str = "",
+    processed_at: datetime | None = None,
+) -> VideoBatch:
+    """Rows for videos, face_events, faces and fragments of one video, as a ``VideoBatch``.
+
+    Refuses (``ContractError``, one line) a document that breaks the JSON contract or disagrees with the
+    result it claims to describe, so a bad document never reaches the gate, let alone the lake.
+    """
+    import polars as pl
+
+    if not is_video_id(video_id):
+        raise ContractError(f"video_id must be 64 lowercase hex digits (SHA-256), got {video_id!r}")
+    info, tracks = result.info, result.tracks
+    name = os.path.basename(json_path or source_uri or info.path) or "document"
+    require_contract(document, name)
+    grid = tick_grid(info.frame_rate, result.settings.fragment_seconds)
+    _require_agreement(document, result, grid, name)
+
+    boxes = json_boxes(tracks, info.width, info.height)
+    frame_index = tracks.frame_index.astype(np.int64)
+    doc_events = events_of(document)
+    if not (
+        np.array_equal(doc_events["frame_index"], frame_index)
+        and np.array_equal(doc_events["face_id"], tracks.track_id)
+        and np.array_equal(doc_events["box"], boxes)
+    ):
+        raise ContractError(f"{name}: the document's face events differ from the tracks they were built from")
+
+    landmarks_px = np.asarray(tracks.landmarks, np.float64).reshape(len(tracks), 5, 2)
+    scale = np.array([info.width, info.height], np.float64)
+    landmarks = (landmarks_px / scale).astype(np.float32).reshape(len(tracks), 10)
+    fps = float(info.frame_rate)
+    events = pl.DataFrame(
+        {
+            "video_id": [video_id] * len(tracks),
+            "face_id": tracks.track_id.astype(np.int32),
+            "frame_index": frame_index,
+            "pts": frame_index * grid.interval,
+            "time_seconds": frame_index * grid.interval / grid.timescale,
+            "x": boxes[:, 0],
+            "y": boxes[:, 1],
+            "width": boxes[:, 2],
+            "height": boxes[:, 3],
+            "confidence": tracks.confidence.astype(np.float32),
+            **{col: landmarks[:, i] for i, col in enumerate(lake_schema.LANDMARK_COLUMNS)},
+            "fragment_index": (frame_index // grid.frames_per_fragment).astype(np.int32),
+            lake_schema.FACE_EVENTS_PARTITION: [lake_schema.video_bucket(video_id)] * len(tracks),
+            "detected": tracks.observed,
+        },
+        schema=lake_schema.polars_schema("face_events"),
+    )
+    fragments = _fragments_frame(document, events, video_id, grid.interval, grid.timescale)
+    faces = _faces_frame(events, fps)
+    settings = result.settings
+    video = {
+        "video_id": video_id,
+        "source_uri": source_uri or info.path,
+        "file_name": os.path.basename(source_uri or info.path),
+        "size_bytes": info.size_bytes,
+        "container": info.container,
+        "codec": info.codec,
+        "pix_fmt": info.pix_fmt,
+        "width": info.width,
+        "height": info.height,
+        "rotation": info.rotation,
+        "frame_rate_num": Fraction(info.frame_rate).numerator,
+        "frame_rate_den": Fraction(info.frame_rate).denominator,
+        "frame_rate": fps,
+        "timescale": grid.timescale,
+        "interval": grid.interval,
+        "frames_per_fragment": grid.frames_per_fragment,
+        "frame_count": info.frame_count,
+        "grid_frame_count": result.grid_frames,
+        "duration_seconds": float(info.duration),
+        "processed_at": processed_at or datetime.now(UTC),
+        "model_name": settings.model_name,
+        "model_sha256": settings.model_sha256,
+        "detector_threshold": float(settings.threshold),
+        "detector_input_size": settings.input_size,
+        "detect_every": settings.detect_every,
+        "min_face_px": settings.min_face,
+        "fragment_seconds": float(settings.fragment_seconds),
+        "detector_settings": json.dumps(settings.to_dict(), sort_keys=True),
+        "faces_detected": int(document["facesDetected"]),
+        "event_count": len(tracks),
+        "frames_decoded": int(result.frames_decoded),
+        "elapsed_seconds": float(result.elapsed_seconds),
+        "frames_per_second": float(result.frames_per_second),
+        "json_path": json_path,
+        "run_id": run_id,
+        "status": str(VideoStatus.PUBLISHED),
+        "facetrack_version": facetrack_version(),
+    }
+    videos = pl.DataFrame([video], schema=lake_schema.polars_schema("videos"))
+    return VideoBatch(
+        video_id=video_id,
+        tables={"videos": videos, "face_events": events, "faces": faces, "fragments": fragments},
+        document=document,
+        json_path=json_path,
+        run_id=run_id,
+    )
+
+
+def _require_agreement(document: dict[str, Any], result: VideoResult, grid: TickGrid, name: str) -> None:
+    """The document must describe this result: same geometry, tick grid, frame count and face count."""
+    info = result.info
+    expected = {
+        "width": info.width,
+        "height": info.height,
+        "timescale": grid.timescale,
+        "framerate": float(info.frame_rate),
+        "facesDetected": result.faces_detected,
+    }
+    for key, value in expected.items():
+        if document[key] != value:
+            raise ContractError(f"{name}: '{key}' is {document[key]!r} but the video's result says {value!r}")
+    covered = sum(int(f["duration"]) for f in document["fragments"])
+    if covered != result.grid_frames * grid.interval:
+        raise ContractError(
+            f"{name}: fragments cover {covered} ticks but {result.grid_frames} frames"
+            f" of {grid.interval} ticks need {result.grid_frames * grid.interval}"
+        )
+
+
+def _fragments_frame(
+    document: Mapping[str, Any], events: pl.DataFrame, video_id: str, interval: int, timescale: int
+) -> pl.DataFrame:
+    import polars as pl
+
+    per_fragment = events.group_by("fragment_index").agg(
+        pl.len().cast(pl.Int64).alias("event_count"),
+        pl.col("face_id").unique().sort().alias("face_ids"),
+    )
+    starts = [int(f["start"]) for f in document["fragments"]]
+    durations = [int(f["duration"]) for f in document["fragments"]]
+    base = pl.DataFrame(
+        {
+            "video_id": [video_id] * len(starts),
+            "fragment_index": list(range(len(starts))),
+            "start": starts,
+            "duration": durations,
+            "interval": [interval] * len(starts),
+        },
+        schema={
+            "video_id": pl.String,
+            "fragment_index": pl.Int32,
+            "start": pl.Int64,
+            "duration": pl.Int64,
+            "interval": pl.Int64,
+        },
+    )
+    frame = (
+        base.join(per_fragment, on="fragment_index", how="left")
+        .with_columns(
+            (pl.col("start") / timescale).alias("start_seconds"),
+            (pl.col("duration") / timescale).alias("duration_seconds"),
+            (pl.col("duration") // pl.col("interval")).cast(pl.Int32).alias("frame_count"),
+            pl.col("event_count").fill_null(0),
+            pl.col("face_ids").fill_null(pl.lit([], dtype=pl.List(pl.Int32))),
+        )
+        .with_columns(pl.col("face_ids").list.len().cast(pl.Int32).alias("face_count"))
+    )
+    schema = lake_schema.polars_schema("fragments")
+    return frame.select([pl.col(c).cast(t) for c, t in schema.items()])
+
+
+def _faces_frame(events: pl.DataFrame, fps: float) -> pl.DataFrame:
+    """One row per track. Best frame = max area x confidence, earliest frame on ties (deterministic)."""
+    import polars as pl
+
+    area = pl.col("width") * pl.col("height")
+    scored = events.with_columns(area.alias("_area"), (area * pl.col("confidence")).alias("_score"))
+    best = (
+        scored.sort(["face_id", "_score", "frame_index"], descending=[False, True, False])
+        .group_by("face_id", maintain_order=True)
+        .first()
+        .select(
+            "face_id",
+            pl.col("frame_index").alias("best_frame_index"),
+            pl.col("time_seconds").alias("best_seconds"),
+            pl.col("x").alias("best_x"),
+            pl.col("y").alias("best_y"),
+            pl.col("width").alias("best_width"),
+            pl.col("height").alias("best_height"),
+            pl.col("confidence").cast(pl.Float64).alias("best_confidence"),
+        )
+    )
+    summary = scored.group_by("face_id").agg(
+        pl.col("video_id").first(),
+        pl.col("frame_index").min().alias("first_frame"),
+        pl.col("frame_index").max().alias("last_frame"),
+        pl.col("time_seconds").min().alias("first_seconds"),
+        pl.col("time_seconds").max().alias("last_seconds"),
+        pl.len().cast(pl.Int64).alias("frames_seen"),
+        (pl.len() / fps).alias("screen_seconds"),
+        pl.col("width").mean().alias("mean_width"),
+        pl.col("height").mean().alias("mean_height"),
+        pl.col("width").max().alias("max_width"),
+        pl.col("height").max().alias("max_height"),
+        pl.col("_area").mean().alias("mean_area"),
+        pl.col("_area").max().alias("max_area"),
+        pl.col("confidence").cast(pl.Float64).mean().alias("mean_confidence"),
+        pl.col("confidence").cast(pl.Float64).max().alias("max_confidence"),
+    )
+    schema = lake_schema.polars_schema("faces")
+    return (
+        summary.join(best, on="face_id")
+        .sort("face_id")
+        .select([pl.col(c).cast(t) for c, t in schema.items()])
+    )

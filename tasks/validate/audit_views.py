@@ -1,0 +1,147 @@
+"""audit_views: the pandas frames the GX suites validate, one per table, with ``audit_*`` columns.
+
+GX expectations compare a column with constants or with another column; they cannot state
+``x + width <= 1`` or "facesDetected equals the distinct face ids of this video in face_events". So each
+table's rows are extended with the derived values those rules need, computed here with Polars from the
+whole batch (cross-table facts included), and the suites compare against these columns. The suites
+list the audit columns explicitly after the table's own, so a view with a column too many or too few
+still fails.
+
+A broken batch must fail the gate, never crash it: an audit value that cannot be computed (a column
+missing, of the wrong type) becomes null, and the suite's own column and type expectations report the
+actual cause.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import polars as pl
+
+# Tolerance of the float comparisons, as in the JSON contract (check_output.py's EPS).
+EPS = 1e-6
+
+AuditColumn = Callable[["pl.DataFrame", dict[str, "pl.DataFrame"]], "pl.Series"]
+
+
+def audit_views(tables: dict[str, pl.DataFrame]) -> dict[str, pd.DataFrame]:
+    """For each of the four video tables, its rows plus audit columns, as pandas (GX has no Polars)."""
+    import polars as pl
+
+    views: dict[str, pd.DataFrame] = {}
+    for table, columns in audit_columns().items():
+        frame = tables.get(table)
+        if frame is None:
+            frame = pl.DataFrame()
+        for name, (dtype, build) in columns.items():
+            frame = frame.with_columns(_safe_column(frame, tables, name, dtype, build))
+        views[table] = frame.to_pandas()
+    return views
+
+
+def _safe_column(
+    frame: pl.DataFrame, tables: dict[str, pl.DataFrame], name: str, dtype: pl.DataType, build: AuditColumn
+) -> pl.Series:
+    import polars as pl
+
+    try:
+        values = build(frame, tables)
+        if len(values) == frame.height:
+            return values.cast(dtype).alias(name)
+    except (pl.exceptions.PolarsError, KeyError, TypeError, ValueError, AttributeError):
+        pass
+    return pl.Series(name, [None] * frame.height, dtype=dtype)
+
+
+def _lookup(
+    frame: pl.DataFrame, other: pl.DataFrame | None, keys: list[str], value: pl.Expr, fill: object = None
+) -> pl.Series:
+    """``value`` aggregated over ``other`` per ``keys``, aligned to ``frame``'s rows (left join)."""
+    import polars as pl
+
+    if other is None:
+        raise KeyError("table missing")
+    per_key = other.group_by(keys).agg(value.alias("_value"))
+    joined = frame.select(keys).join(per_key, on=keys, how="left", maintain_order="left")
+    column = joined["_value"]
+    return column.fill_null(pl.lit(fill)) if fill is not None else column
+
+
+def _right_edge(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    return frame["x"] + frame["width"]
+
+
+def _bottom_edge(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    return frame["y"] + frame["height"]
+
+
+def _video_duration(frame: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Series:
+    """The event's video's duration (+ EPS), null when the batch has no ``videos`` row for it."""
+    import polars as pl
+
+    return _lookup(frame, tables.get("videos"), ["video_id"], pl.col("duration_seconds").first() + EPS)
+
+
+def _video_bucket(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    from tasks.lake.schema import VIDEO_BUCKET_DIGITS
+
+    return frame["video_id"].str.slice(0, VIDEO_BUCKET_DIGITS)
+
+
+def _distinct_face_ids(frame: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Series:
+    import polars as pl
+
+    return _lookup(frame, tables.get("face_events"), ["video_id"], pl.col("face_id").n_unique(), fill=0)
+
+
+def _rows_in_events(keys: list[str]) -> AuditColumn:
+    def count(frame: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Series:
+        import polars as pl
+
+        return _lookup(frame, tables.get("face_events"), keys, pl.len(), fill=0)
+
+    return count
+
+
+def _previous_end(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    """Where each fragment must start: the previous fragment's end, 0 (the JSON offset) for the first."""
+    import polars as pl
+
+    end = pl.col("start") + pl.col("duration")
+    ordered = end.shift(1).over("video_id", order_by="fragment_index").fill_null(0)
+    return frame.select(ordered.alias("_value"))["_value"]
+
+
+def _frames_x_interval(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    return frame["frame_count"].cast(frame["interval"].dtype) * frame["interval"]
+
+
+@cache
+def audit_columns() -> dict[str, dict[str, tuple[pl.DataType, AuditColumn]]]:
+    """Per table, the audit columns in the order the suites list them: name -> (dtype, how to compute)."""
+    import polars as pl
+
+    return {
+        "videos": {
+            "audit_distinct_face_ids": (pl.Int64(), _distinct_face_ids),
+            "audit_event_rows": (pl.Int64(), _rows_in_events(["video_id"])),
+        },
+        "face_events": {
+            "audit_right_edge": (pl.Float64(), _right_edge),
+            "audit_bottom_edge": (pl.Float64(), _bottom_edge),
+            "audit_video_duration_seconds": (pl.Float64(), _video_duration),
+            "audit_video_bucket": (pl.String(), _video_bucket),
+        },
+        "faces": {
+            "audit_event_rows": (pl.Int64(), _rows_in_events(["video_id", "face_id"])),
+        },
+        "fragments": {
+            "audit_previous_end": (pl.Int64(), _previous_end),
+            "audit_frames_x_interval": (pl.Int64(), _frames_x_interval),
+            "audit_event_rows": (pl.Int64(), _rows_in_events(["video_id", "fragment_index"])),
+        },
+    }

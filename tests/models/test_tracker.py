@@ -1,0 +1,121 @@
+"""The tracker on synthetic detections: ids that survive occlusion, confirmation, back-fill, ordering."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.detections import Detections
+from models.tracker import FaceTracker, TrackerConfig
+
+
+def dets(*boxes: tuple[float, float, float, float], score: float = 0.9) -> Detections:
+    n = len(boxes)
+    xyxy = np.array(boxes, np.float32).reshape(n, 4)
+    centers = (xyxy[:, :2] + xyxy[:, 2:]) / 2
+    return Detections(xyxy, np.full(n, score, np.float32), np.repeat(centers[:, None, :], 5, axis=1))
+
+
+def box_at(x: float, y: float = 100.0, size: float = 60.0) -> tuple[float, float, float, float]:
+    return (x, y, x + size, y + size)
+
+
+def run(
+    frames: list[Detections | None], fps: float = 25.0, **config: object
+) -> tuple[FaceTracker, Detections]:
+    tracker = FaceTracker(fps, TrackerConfig(**config))  # type: ignore[arg-type]
+    for index, found in enumerate(frames):
+        tracker.update(index, found)
+    return tracker, tracker.finish(len(frames))
+
+
+def test_one_face_moving_keeps_one_id() -> None:
+    _, out = run([dets(box_at(10 + 4 * i)) for i in range(50)])
+    assert set(out.track_id.tolist()) == {0}
+    assert len(out.frame_index) == 50
+
+
+def test_id_survives_a_ten_frame_occlusion() -> None:
+    frames: list[Detections | None] = []
+    for i in range(60):
+        hidden = 20 <= i < 30
+        frames.append(Detections.empty() if hidden else dets(box_at(100 + 2 * i)))
+    _, out = run(frames)
+    assert set(out.track_id.tolist()) == {0}
+    # The hidden frames are filled by interpolation, because the face came back where expected.
+    assert sorted(out.frame_index.tolist()) == list(range(60))
+    assert not out.observed[np.isin(out.frame_index, range(20, 30))].any()
+
+
+def test_a_face_gone_longer_than_the_buffer_and_elsewhere_gets_a_new_id() -> None:
+    frames = (
+        [dets(box_at(100)) for _ in range(20)]
+        + [Detections.empty()] * 60
+        + [dets(box_at(500)) for _ in range(20)]
+    )
+    _, out = run(frames)
+    assert set(out.track_id.tolist()) == {0, 1}
+
+
+def test_one_frame_false_positive_gets_no_id() -> None:
+    frames = [dets(box_at(100)) for _ in range(30)]
+    frames[10] = dets(box_at(100), box_at(400))
+    _, out = run(frames)
+    assert set(out.track_id.tolist()) == {0}
+
+
+def test_first_frames_are_back_filled_after_confirmation() -> None:
+    _, out = run([Detections.empty()] * 5 + [dets(box_at(100)) for _ in range(10)], confirm_hits=3)
+    assert out.frame_index.min() == 5
+    assert len(out.frame_index) == 10
+
+
+def test_ids_are_consecutive_in_order_of_first_appearance() -> None:
+    frames = []
+    for i in range(40):
+        boxes = [box_at(600 - i)]
+        if i >= 10:
+            boxes.append(box_at(100, y=300))
+        if i >= 20:
+            boxes.append(box_at(300, y=500))
+        frames.append(dets(*boxes))
+    _, out = run(frames)
+    first = {int(t): int(out.frame_index[out.track_id == t].min()) for t in np.unique(out.track_id)}
+    assert sorted(first) == [0, 1, 2]
+    assert first[0] < first[1] < first[2]
+
+
+def test_low_score_detections_extend_a_track_but_do_not_start_one() -> None:
+    frames = [dets(box_at(100 + i)) for i in range(10)] + [
+        dets(box_at(110 + i), score=0.3) for i in range(10)
+    ]
+    frames += [dets(box_at(500), score=0.3) for _ in range(10)]  # a weak face alone never becomes a track
+    _, out = run(frames, high_threshold=0.5, low_threshold=0.2)
+    assert set(out.track_id.tolist()) == {0}
+    assert out.frame_index.max() >= 19
+
+
+def test_detect_every_n_frames_interpolates_between_detections() -> None:
+    tracker = FaceTracker(25.0, TrackerConfig(), detect_every=3)
+    for i in range(30):
+        tracker.update(i, dets(box_at(10 * i)) if i % 3 == 0 else None)
+    out = tracker.finish(30)
+    assert sorted(out.frame_index.tolist()) == list(range(30))
+    x1 = out.xyxy[np.argsort(out.frame_index), 0]
+    np.testing.assert_allclose(x1[:28], 10 * np.arange(28), atol=1e-3)  # linear motion is recovered exactly
+
+
+def test_min_face_ignores_small_faces() -> None:
+    frames = [dets(box_at(100, size=20), box_at(400, size=80)) for _ in range(20)]
+    _, out = run(frames, min_face=24)
+    assert len(np.unique(out.track_id)) == 1
+    assert (out.xyxy[:, 2] - out.xyxy[:, 0]).min() >= 24
+
+
+def test_crossing_faces_keep_their_ids() -> None:
+    frames = [dets(box_at(100 + 8 * i, y=100), box_at(500 - 8 * i, y=110)) for i in range(50)]
+    _, out = run(frames)
+    starts = {int(t): float(out.xyxy[out.track_id == t][0, 0]) for t in np.unique(out.track_id)}
+    ends = {int(t): float(out.xyxy[out.track_id == t][-1, 0]) for t in np.unique(out.track_id)}
+    assert len(starts) == 2
+    for t in starts:
+        assert (ends[t] > starts[t]) == (starts[t] < 300)  # each id kept its direction of motion
