@@ -24,29 +24,17 @@ from tasks.status import VideoStatus
 
 
 @task(name="process-one-video", cache_policy=NO_CACHE)
-def process_one_video(
-    video: str,
-    lake: str,
-    json_dir: str | None,
-    settings: dict[str, Any] | None,
-    inbox: str | None,
-    run_id: str,
-) -> dict[str, Any]:
-    """Run the ``process-video`` subflow; its failure is reported, not raised, so siblings carry on."""
-    state = process_video(
-        video=video,
-        lake=lake,
-        json_dir=json_dir,
-        settings=settings,
-        inbox=inbox,
-        run_id=run_id,
-        return_state=True,
-    )
+def process_one_video(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Run the ``process-video`` subflow with these parameters; its failure is reported, not raised, so
+    siblings carry on."""
+    state = process_video(**parameters, return_state=True)
     data = state.result(raise_on_failure=False)
     if isinstance(data, dict):
         return data
-    error = str(data or state.message)
-    return VideoOutcome(video=video, status=VideoStatus.FAILED, lake=lake, error=error).to_dict()
+    failed = VideoOutcome(
+        parameters["video"], VideoStatus.FAILED, lake=parameters["lake"], error=str(data or state.message)
+    )
+    return failed.to_dict()
 
 
 def run_batch(

@@ -61,16 +61,9 @@ def serve(
     from tasks.lake.store import Lake, is_uri
 
     config = ServeConfig(
-        inbox=inbox.rstrip("/") if is_uri(inbox) else os.path.abspath(inbox),
-        lake=Lake.resolve(lake).root,
-        cron=cron,
-        maintenance_cron=maintenance_cron,
-        watch=watch,
-        settle_seconds=settle_seconds,
-        runner=runner,
-        workers=workers,
-        dask_address=_none_if_blank(dask_address),
-        limit=limit,
+        inbox=inbox.rstrip("/") if is_uri(inbox) else os.path.abspath(inbox), lake=Lake.resolve(lake).root,
+        cron=cron, maintenance_cron=maintenance_cron, watch=watch, settle_seconds=settle_seconds,
+        runner=runner, workers=workers, dask_address=_none_if_blank(dask_address), limit=limit,
         json_dir=os.path.abspath(json_dir) if json_dir else None,
-    )
+    )  # fmt: skip
     serve_forever(config)

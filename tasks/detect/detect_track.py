@@ -99,15 +99,8 @@ def detect_track(
     elapsed = time.perf_counter() - started
     if progress:
         progress(len(slots), len(slots), tracks.track_count)
-    return VideoResult(
-        info=info,
-        settings=settings,
-        tracks=tracks,
-        grid_frames=grid_frames,
-        frames_decoded=len(slots),
-        elapsed_seconds=elapsed,
-        stats={"provider": getattr(detector, "provider", "")},
-    )
+    provider = {"provider": getattr(detector, "provider", "")}
+    return VideoResult(info, settings, tracks, grid_frames, len(slots), elapsed, provider)
 
 
 def _check_settings(settings: DetectorSettings) -> None:

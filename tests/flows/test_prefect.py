@@ -139,11 +139,14 @@ def test_a_flow_run_and_a_plain_run_write_the_same_json_and_rows(prefect_api, tm
     assert _read(plain.json_path) == _read(flowed["json_path"])
     per_run = {"run_id", "processed_at", "elapsed_seconds", "frames_per_second", "json_path"}
     for table in ("videos", "face_events", "faces", "fragments"):
-        rows = [
-            sorted(({k: v for k, v in r.items() if k not in per_run} for r in lake_rows(lake, table)), key=str)
+        plain_rows, flow_rows = (
+            sorted(
+                ({k: v for k, v in row.items() if k not in per_run} for row in lake_rows(lake, table)),
+                key=str,
+            )
             for lake in (plain_lake, flow_lake)
-        ]
-        assert rows[0] == rows[1] and rows[0], table
+        )
+        assert plain_rows == flow_rows and plain_rows, table
 
 
 def test_bad_input_fails_fast_with_its_reason_and_writes_nothing(prefect_api, tmp_path):
