@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # for type checkers; at run time __getattr__ imports each nam
     )
     from tasks.lake.batch import VideoBatch
     from tasks.lake.normalize import normalize
-    from tasks.lake.publish import publish_batch
+    from tasks.lake.publish import delete_video, publish_batch
     from tasks.lake.store import Lake
     from tasks.pipeline import RunSummary, VideoJob, VideoOutcome, process_video, run_videos
     from tasks.query.render import write_result
@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # for type checkers; at run time __getattr__ imports each nam
     from tasks.settings import DetectorSettings
     from tasks.status import RunStatus, VideoStatus
     from tasks.validate.check import ValidationOutcome, validate_batch
-    from tasks.validate.gate import audit_and_publish
+    from tasks.validate.gate import audit_and_publish, replay_quarantined
+    from tasks.validate.quarantine import load_quarantined_batch, quarantined_video_ids
     from tasks.validate.revalidate import revalidate
     from tasks.video.content_id import video_id
     from tasks.video.probe import VideoInfo, probe
@@ -60,7 +61,7 @@ _SOURCES = {
     ),
     "VideoBatch": "tasks.lake.batch",
     "normalize": "tasks.lake.normalize",
-    "publish_batch": "tasks.lake.publish",
+    **dict.fromkeys(["delete_video", "publish_batch"], "tasks.lake.publish"),
     "Lake": "tasks.lake.store",
     **dict.fromkeys(
         ["RunSummary", "VideoJob", "VideoOutcome", "process_video", "run_videos"], "tasks.pipeline"
@@ -70,7 +71,8 @@ _SOURCES = {
     "DetectorSettings": "tasks.settings",
     **dict.fromkeys(["RunStatus", "VideoStatus"], "tasks.status"),
     **dict.fromkeys(["ValidationOutcome", "validate_batch"], "tasks.validate.check"),
-    "audit_and_publish": "tasks.validate.gate",
+    **dict.fromkeys(["audit_and_publish", "replay_quarantined"], "tasks.validate.gate"),
+    **dict.fromkeys(["load_quarantined_batch", "quarantined_video_ids"], "tasks.validate.quarantine"),
     "revalidate": "tasks.validate.revalidate",
     "video_id": "tasks.video.content_id",
     **dict.fromkeys(["VideoInfo", "probe"], "tasks.video.probe"),

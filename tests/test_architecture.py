@@ -51,3 +51,24 @@ def test_the_check_fails_on_an_upward_import_or_a_cycle(
     done = lint_imports(str(tmp_path))
     assert done.returncode != 0
     assert f"{broken}" in done.stdout.split("Broken contracts")[-1], done.stdout[-3000:]
+
+
+def test_the_readme_architecture_lists_every_module() -> None:
+    """The README's architecture block has one line per module; a module added without one fails here."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    block = readme.split("## Architecture", 1)[1].split("```", 2)[1]
+    sections: dict[str, list[str]] = {}
+    for line in block.splitlines():
+        if line and not line.startswith(" "):
+            current = sections.setdefault(line.split()[0].rstrip("/"), [])
+        elif line.strip():
+            current.append(line.split()[0])
+    for package in PACKAGES:
+        listed = set(sections[package])
+        for path in Path(ROOT, package).rglob("*.py"):
+            module = path.relative_to(Path(ROOT, package)).as_posix()
+            if path.name == "__init__.py" or module.startswith("cli/"):
+                continue
+            assert module in listed, f"README architecture: no line for {package}/{module}"
+        assert "cli/" in listed or package != "flows"

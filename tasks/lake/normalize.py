@@ -1,4 +1,4 @@
-"""normalize: one processed video (its result and its JSON) into rows for every lake table, and back.
+"""normalize: one processed video (its result and its JSON) into rows for every lake table.
 
 The JSON is the exchange format and the lake must agree with it to the last digit, so the box numbers in
 ``face_events`` are the JSON's own (``json_boxes``), checked against the document itself, and

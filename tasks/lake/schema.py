@@ -1,4 +1,4 @@
-"""lake_schema: the explicit Arrow schemas of every lake table, the single source of truth.
+"""schema: the explicit Arrow schemas of every lake table, the single source of truth.
 
 Normalize builds its frames against these, publish writes them, the Great Expectations suites are
 derived from them, and the tables are created with them. Nothing is inferred from data: an inferred

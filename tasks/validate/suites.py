@@ -93,9 +93,6 @@ class GxRuntime:
         for key in store.list_keys():
             store.remove_key(key)
 
-    def kept_results(self) -> int:
-        return len(self.context.validation_results_store.list_keys())
-
     def build_docs(self, directory: str) -> str:
         """Render data docs for the suites and the kept results into a local directory; return index.html.
 

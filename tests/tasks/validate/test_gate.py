@@ -465,7 +465,9 @@ def test_gx_is_imported_once_and_suites_cached() -> None:
     assert gx_runtime() is runtime
     batch = good_batch("timing")
     validate_batch(batch)
-    assert gx_runtime().kept_results() == 0  # nothing accumulates in a long-running worker
+    assert (
+        gx_runtime().context.validation_results_store.list_keys() == []
+    )  # nothing accumulates in a long-running worker
 
 
 def test_quarantine_keeps_unfit_values_and_replaces_on_requarantine(tmp_path: Any) -> None:
