@@ -24,17 +24,15 @@ from tasks.status import VideoStatus
 
 
 @task(name="process-one-video", cache_policy=NO_CACHE)
-def process_one_video(parameters: dict[str, Any]) -> dict[str, Any]:
+def process_one_video(flow_parameters: dict[str, Any]) -> dict[str, Any]:
     """Run the ``process-video`` subflow with these parameters; its failure is reported, not raised, so
     siblings carry on."""
-    state = process_video(**parameters, return_state=True)
+    state = process_video(**flow_parameters, return_state=True)
     data = state.result(raise_on_failure=False)
     if isinstance(data, dict):
         return data
-    failed = VideoOutcome(
-        parameters["video"], VideoStatus.FAILED, lake=parameters["lake"], error=str(data or state.message)
-    )
-    return failed.to_dict()
+    video, lake, error = flow_parameters["video"], flow_parameters["lake"], str(data or state.message)
+    return VideoOutcome(video, VideoStatus.FAILED, lake=lake, error=error).to_dict()
 
 
 def run_batch(
@@ -57,10 +55,10 @@ def run_batch(
     as_tasks(prepare_step, store, json_dir)
     with recorded_run(store, str(flow_run.id or ""), len(videos)) as run:
         with make_task_runner(runner, workers, dask_address) as task_runner:
-            parameters = {"lake": store.root, "json_dir": json_dir, "settings": settings, "inbox": inbox}
+            common = {"lake": store.root, "json_dir": json_dir, "settings": settings, "inbox": inbox}
             futures = [
                 task_runner.submit(
-                    process_one_video, parameters={"video": v, "run_id": run.run_id, **parameters}
+                    process_one_video, {"flow_parameters": {"video": v, "run_id": run.run_id, **common}}
                 )
                 for v in videos
             ]
