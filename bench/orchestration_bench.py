@@ -114,7 +114,7 @@ def scale_out(workdir: str, clips: list[str]) -> None:
         started = time.perf_counter()
         run = run_videos_with_prefect(clips, lake=lake, runner="dask", workers=workers)
         wall = time.perf_counter() - started
-        statuses = {v.status for v in run.videos}
+        statuses = sorted({str(v.status) for v in run.videos})
         detect = sum(v.detect_seconds for v in run.videos)
         print(
             f"   {workers} worker{'s' if workers > 1 else ' '}  {wall:6.1f} s   "

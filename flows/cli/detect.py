@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from tasks.detect.result import VideoResult
 
 OutputOption = Annotated[
-    str | None, typer.Option("-o", "--output", help="JSON path [default: ./<stem>.faces.json]")
+    str | None, typer.Option("-o", "--output", help="JSON path (default: ./<stem>.faces.json).")
 ]
 
 

@@ -28,12 +28,12 @@ LakeOption = Annotated[
     str | None,
     typer.Option(
         "--lake",
-        help="Lake root: a path or s3://bucket/prefix [env FACETRACK_LAKE; default ./facetrack-data/lake].",
+        help="Lake root: a path or s3://bucket/prefix (env FACETRACK_LAKE; default ./facetrack-data/lake).",
         show_default=False,
     ),
 ]
 JsonDirOption = Annotated[
-    str | None, typer.Option("--json-dir", help="Where the per-video JSON goes [default: <lake>/json].")
+    str | None, typer.Option("--json-dir", help="Where the per-video JSON goes (default: <lake>/json).")
 ]
 
 

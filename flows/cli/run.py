@@ -35,7 +35,9 @@ def run(
     videos: Annotated[list[str], typer.Argument(help="Video files to process.")],
     lake: LakeOption = None,
     json_dir: JsonDirOption = None,
-    run_id: Annotated[str | None, typer.Option("--run-id", help="Run id to record [default: new].")] = None,
+    run_id: Annotated[
+        str | None, typer.Option("--run-id", help="Run id to record (default: a new one).")
+    ] = None,
     threshold: ThresholdOption = DEFAULTS.threshold,
     detect_every: DetectEveryOption = DEFAULTS.detect_every,
     input_size: InputSizeOption = DEFAULTS.input_size,

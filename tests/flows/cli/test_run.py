@@ -93,3 +93,10 @@ def test_an_unwritable_lake_fails_before_any_decoding(media, tmp_path, capsys):
     assert main(["run", media["faces"], "--lake", str(blocker / "lake")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("facetrack: error: lake ") and "cannot write" in err and err.count("\n") == 1
+
+
+def test_help_says_where_the_lake_and_the_json_go(capsys):
+    """Help texts keep what they say in brackets (rich markup would swallow [...])."""
+    assert main(["run", "--help"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "FACETRACK_LAKE" in out and "./facetrack-data/lake" in out and "<lake>/json" in out
