@@ -190,3 +190,39 @@ def test_the_lake_root_comes_from_the_option_the_environment_or_the_default(tmp_
     assert Lake.resolve("file://" + str(tmp_path / "f")).root == str(tmp_path / "f")
     with pytest.raises(LakeError, match="unsupported storage scheme 'ftp://'"):
         Lake.resolve("ftp://host/lake")
+
+
+def test_a_lake_made_before_the_detected_column_gains_it_at_the_next_publish(tmp_path):
+    """A face_events table written by an older facetrack (no ``detected``): the next publish adds the
+    column (nullable, so the old rows read as null) and every new row says whether it was detected;
+    the lake's schema, its rows and the round trip stay right."""
+    from deltalake import write_deltalake
+
+    from tasks.validate.revalidate import PublishedRows
+
+    lake = Lake(str(tmp_path / "lake"))
+    old_schema = pa.schema([f for f in lake_schema.FACE_EVENTS if f.name != "detected"])
+    DeltaTable.create(lake.table_uri("face_events"), old_schema, partition_by=["video_bucket"])
+    old = synthetic_batch(seed=1)
+    old_rows = old.tables["face_events"].drop("detected").to_arrow().cast(old_schema)
+    write_deltalake(lake.table_uri("face_events"), old_rows, mode="append", partition_by=["video_bucket"])
+
+    new = synthetic_batch(seed=2)
+    publish_batch(lake, new)
+    table = DeltaTable(lake.table_uri("face_events"))
+    assert "detected" in [f.name for f in table.schema().fields]
+    assert table.protocol().min_writer_version == 2  # still readable by Spark, Trino, Databricks
+    rows = pl.read_delta(lake.table_uri("face_events"))
+    by_video = rows.group_by("video_id").agg(pl.col("detected").null_count().alias("nulls"), pl.len())
+    nulls = dict(zip(by_video["video_id"], by_video["nulls"], strict=True))
+    assert nulls[old.video_id] == old_rows.num_rows and nulls[new.video_id] == 0
+    mine = rows.filter(pl.col("video_id") == new.video_id).sort("frame_index", "face_id")
+    assert (
+        mine["detected"].to_list()
+        == new.tables["face_events"].sort("frame_index", "face_id")["detected"].to_list()
+    )
+    assert not mine["detected"].all()  # some boxes were filled in by the tracker
+
+    rebuilt = PublishedRows(lake).batch(new.video_id, "check")
+    assert rebuilt.tables["face_events"].columns == lake_schema.SCHEMAS["face_events"].names
+    assert rebuilt.document == new.document
