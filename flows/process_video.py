@@ -15,6 +15,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -108,9 +109,9 @@ def _process(job: VideoJob, outcome: VideoOutcome, inbox: str | None) -> None:
                 get_run_logger().info("%s: taken by another run, or already filed away", outcome.name)
                 outcome.status, outcome.validation = VideoStatus.SKIPPED, "claimed elsewhere"
                 return
-            source = job.video if remote else None
+            here = replace(job, video=local, source=job.video if remote else None)
             if inbox is None:
-                _run(VideoJob(local, job.lake, job.settings, job.json_dir, job.run_id, source), outcome)
+                _run(here, outcome)
                 return
             outcome.video_id = as_tasks(hash_step, local)
             if outcome.video_id in published_video_ids(job.lake, [outcome.video_id]):
@@ -119,10 +120,7 @@ def _process(job: VideoJob, outcome: VideoOutcome, inbox: str | None) -> None:
                 )
                 outcome.status, outcome.validation = VideoStatus.SKIPPED, "already published"
             else:
-                known = VideoJob(
-                    local, job.lake, job.settings, job.json_dir, job.run_id, source, outcome.video_id
-                )
-                _run(known, outcome)
+                _run(replace(here, video_id=outcome.video_id), outcome)
             outcome.filed_as = _file(job.video, outcome, remote)
     except FacetrackError as exc:  # the download or the filing
         outcome.fail(exc)
