@@ -19,6 +19,7 @@ def document_text(document: dict[str, Any]) -> str:
 def write_json_atomic(document: dict[str, Any], path: str | os.PathLike[str]) -> str:
     """Write next to the target, fsync, then rename; an OS error is one line naming the file."""
     path = os.fspath(path)
+    text = document_text(document)  # a document that cannot be serialized touches no file
     directory = os.path.dirname(os.path.abspath(path))
     try:
         os.makedirs(directory, exist_ok=True)
@@ -27,7 +28,7 @@ def write_json_atomic(document: dict[str, Any], path: str | os.PathLike[str]) ->
         raise FacetrackError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(document_text(document))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tasks.errors import ContractError, LakeError, first_line
 from tasks.lake import schema as lake_schema
-from tasks.video.content_id import is_video_id
+from tasks.video.content_id import require_video_id
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -35,9 +35,7 @@ def video_filters(table: str, video_id: str) -> list[Filter]:
     """The filters selecting one video's rows of ``table``. face_events names its partition too, so a
     replace reads and rewrites one partition only and never conflicts with writers of other buckets,
     and a read prunes to that partition."""
-    if not is_video_id(video_id):
-        raise ContractError(f"video_id must be 64 lowercase hex digits (SHA-256), got {video_id!r}")
-    filters: list[Filter] = [("video_id", "=", video_id)]
+    filters: list[Filter] = [("video_id", "=", require_video_id(video_id))]
     if lake_schema.FACE_EVENTS_PARTITION in lake_schema.PARTITIONS[table]:
         filters.insert(0, (lake_schema.FACE_EVENTS_PARTITION, "=", lake_schema.video_bucket(video_id)))
     return filters

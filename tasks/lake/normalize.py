@@ -26,7 +26,7 @@ from tasks.lake import schema as lake_schema
 from tasks.lake.batch import VideoBatch
 from tasks.lake.runs import facetrack_version
 from tasks.status import VideoStatus
-from tasks.video.content_id import is_video_id
+from tasks.video.content_id import require_video_id
 
 if TYPE_CHECKING:
     import polars as pl
@@ -51,8 +51,7 @@ def normalize(
     """
     import polars as pl
 
-    if not is_video_id(video_id):
-        raise ContractError(f"video_id must be 64 lowercase hex digits (SHA-256), got {video_id!r}")
+    require_video_id(video_id)
     info, tracks = result.info, result.tracks
     name = os.path.basename(json_path or source_uri or info.path) or "document"
     require_contract(document, name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from tasks.errors import BadInputError
+from tasks.errors import BadInputError, ContractError
 
 _HEX = frozenset("0123456789abcdef")
 
@@ -26,3 +26,11 @@ def video_id(path: str | os.PathLike[str]) -> str:
 def is_video_id(value: object) -> bool:
     """64 lowercase hex digits."""
     return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
+
+
+def require_video_id(value: object) -> str:
+    """``value`` if it is a video id, else one line (``ContractError``) saying what it must be."""
+    if not is_video_id(value):
+        raise ContractError(f"video_id must be 64 lowercase hex digits (SHA-256), got {value!r}")
+    assert isinstance(value, str)
+    return value
