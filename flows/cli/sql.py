@@ -15,7 +15,8 @@ from tasks.settings import DEFAULT_SQL_ENGINE, SQL_ENGINES, SQL_FORMATS
 @app.command()
 def sql(
     query: Annotated[
-        str, typer.Argument(help="SQL; tables: videos, face_events, faces, fragments, runs. '-' = stdin.")
+        str,
+        typer.Argument(help="SQL; tables: videos, face_events, faces, fragments, shots, runs. '-' = stdin."),
     ],
     lake: LakeOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(SQL_FORMATS))] = SQL_FORMATS[0],

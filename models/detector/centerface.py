@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from models.detections import Detections
-from models.detector.base import onnx_session
 from models.detector.centerface_file import INPUT_NAME, MODEL_SHA256, OUTPUT_NAMES, load_dynamic_model
+from models.runtime import onnx_session
 
 STRIDE = 32  # CenterFace downsamples by 32: input sides must be multiples of it
 NMS_IOU = 0.3

@@ -1,71 +1,145 @@
-"""Offline re-identification: tracklets of one face, seen apart in time, merged by appearance."""
+"""Offline re-identification: tracklets of one person, seen apart in time, merged by face embedding.
+
+Conservative by construction, because a wrong merge gives the user a wrong answer while a missed one
+only costs an extra id:
+
+- tracklets ever on screen together are different people and never merge (nor do their groups);
+- a tracklet with no embedding that passed the quality gate never merges: nothing vouches for it;
+- groups are compared by their templates, as face recognition compares sets of images of one person:
+  the mean of a group's embeddings, normalized (an odd embedding — a hand over the face, a turn of the
+  head — is outvoted by the rest, where an average over all pairs would be dragged down by it); the most
+  alike pair merges first, only at or above ``min_similarity``;
+- and only when the match is unambiguous: neither side may look nearly as much (within ``margin``) like
+  a third group known to be someone else (on screen with the other side, or unlike it).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from models.tracker.appearance import distance, mean_descriptor
 from models.tracker.track import Track
 
 
 def stitch(
-    tracks: list[Track], max_distance: float, relative: float = 0.5, ceiling: float = 0.3
+    tracks: list[Track],
+    min_similarity: float,
+    margin: float,
+    max_gap: int = 0,
+    cuts: list[int] | None = None,
+    disagree: float = 0.3,
 ) -> list[Track]:
-    """Merge tracklets of the same face, seen apart in time, by appearance (offline, at the end).
+    """Merge tracklets of the same person; returns the merged tracks plus every track left alone.
 
-    Agglomerative: repeatedly merge the two most alike groups whose tracklets never share a frame. Two
-    groups merge when their mean descriptors are within ``max_distance``, or, up to ``ceiling``, when they
-    are at most ``relative`` times as far apart as the nearest face on screen together with either of
-    them (certainly another person): that scale says how different people look in this video, which is
-    what lets a face be re-linked across a shot cut where lighting and size change.
+    First lone faces found again right away are joined (``continue_lone_faces``), then tracklets merge by
+    embedding.
     """
-    groups = [[t] for t in tracks if t.descriptors]
-    loose = [t for t in tracks if not t.descriptors]
-    means = [_mean_descriptor(g) for g in groups]
-    while len(groups) > 1:
-        n = len(groups)
-        dist = np.full((n, n), np.inf)
-        apart = np.zeros((n, n), bool)
-        for i in range(n):
-            for j in range(i + 1, n):
-                dist[i, j] = dist[j, i] = distance(means[i], means[j])
-                apart[i, j] = apart[j, i] = not _overlap(groups[i], groups[j])
-        others = np.where(apart | np.eye(n, dtype=bool), np.inf, dist).min(axis=1)  # nearest co-visible face
-        best, pair = np.inf, None
-        for i in range(n):
-            for j in range(i + 1, n):
-                if not apart[i, j]:
-                    continue
-                d, scale = dist[i, j], min(others[i], others[j])
-                alike = d <= max_distance or (d <= ceiling and d <= relative * scale)
-                if alike and d < best:
-                    best, pair = d, (i, j)
-        if pair is None:
+    tracks = continue_lone_faces(tracks, max_gap, cuts or [], disagree)
+    groups = [[t] for t in tracks if t.embeddings]
+    loose = [t for t in tracks if not t.embeddings]
+    if len(groups) < 2:
+        return [_merge(g) for g in groups] + loose
+    sums = np.array([np.sum(t.embeddings, axis=0) for g in groups for t in g], np.float64)
+    spans = np.array([t.span for g in groups for t in g])
+    # apart[i, j]: no tracklet of group i shares a frame with one of group j.
+    apart = (spans[:, None, 0] > spans[None, :, 1]) | (spans[None, :, 0] > spans[:, None, 1])
+    alive = np.ones(len(groups), bool)
+    blocked = np.zeros_like(apart)
+    while True:
+        templates = sums / np.maximum(np.linalg.norm(sums, axis=1), 1e-9)[:, None]  # = _template per group
+        similarity = templates @ templates.T
+        candidate = apart & ~blocked & alive[:, None] & alive[None, :] & (similarity >= min_similarity)
+        candidate = np.triu(candidate, 1)
+        if not candidate.any():
             break
-        i, j = pair
-        groups[i] = groups[i] + groups[j]
-        means[i] = _mean_descriptor(groups[i])
-        del groups[j], means[j]
-    return [_merge(g) for g in groups] + loose
+        i, j = np.unravel_index(np.argmax(np.where(candidate, similarity, -np.inf)), similarity.shape)
+        if _ambiguous(int(i), int(j), similarity, apart, alive, min_similarity, margin):
+            blocked[i, j] = blocked[j, i] = True
+            continue
+        groups[i] += groups[j]
+        sums[i] += sums[j]
+        apart[i, :] &= apart[j, :]
+        apart[:, i] = apart[i, :]
+        blocked[i, :] = blocked[:, i] = False  # the group changed: look at its pairs again
+        alive[j] = False
+    return [_merge(g) for g, live in zip(groups, alive, strict=True) if live] + loose
 
 
-def _mean_descriptor(group: list[Track]) -> np.ndarray:
-    return mean_descriptor([d for t in group for d in t.descriptors])
+def continue_lone_faces(tracks: list[Track], max_gap: int, cuts: list[int], disagree: float) -> list[Track]:
+    """Join a tracklet to the one that starts right after it (within ``max_gap`` frames, in the same shot)
+        when each is the only face on screen at that moment and no trusted embeddings say otherwise (their
+    templates less alike than ``disagree``).
+
+        This is the one merge made without an embedding: a lone face lost for a frame or two (a whip pan, a
+        blur) and found again elsewhere can only be itself, however small or blurred it is.
+    """
+    if max_gap <= 0 or len(tracks) < 2:
+        return tracks
+    order = sorted(tracks, key=lambda t: t.frames[0])
+    merged: list[Track] = []
+    for track in order:
+        ended = [k for k, a in enumerate(merged) if 0 < track.frames[0] - a.frames[-1] <= max_gap]
+        if len(ended) == 1 and _lone_continuation(merged[ended[0]], track, order, max_gap, cuts, disagree):
+            merged[ended[0]] = _merge([merged[ended[0]], track])
+        else:
+            merged.append(track)
+    return merged
 
 
-def _overlap(a: list[Track], b: list[Track]) -> bool:
-    return any(x.frames[0] <= y.frames[-1] and y.frames[0] <= x.frames[-1] for x in a for y in b)
+def _lone_continuation(
+    a: Track, b: Track, everyone: list[Track], max_gap: int, cuts: list[int], disagree: float
+) -> bool:
+    end, start = a.frames[-1], b.frames[0]
+    if not 0 < start - end <= max_gap or any(end < cut <= start for cut in cuts):
+        return False
+    mine = set(a.frames)  # ``a`` may already be a join of several tracklets of ``everyone``
+    others = [t for t in everyone if t is not b and not set(t.frames) <= mine]
+    if any(t.frames[0] <= start and t.frames[-1] >= end for t in others):
+        return False  # someone else was on screen: the new face may be theirs
+    if a.embeddings and b.embeddings:
+        return float(_template(a.embeddings) @ _template(b.embeddings)) >= disagree
+    return True
+
+
+def _template(embeddings: list[np.ndarray]) -> np.ndarray:
+    total = np.sum(embeddings, axis=0)
+    unit: np.ndarray = total / max(float(np.linalg.norm(total)), 1e-9)
+    return unit
+
+
+def _ambiguous(
+    i: int,
+    j: int,
+    similarity: np.ndarray,
+    apart: np.ndarray,
+    alive: np.ndarray,
+    minimum: float,
+    margin: float,
+) -> bool:
+    """Whether i or j looks nearly as much like a third group known not to be the other side."""
+    best = similarity[i, j]
+    others = alive.copy()
+    others[[i, j]] = False
+    for a, b in ((i, j), (j, i)):
+        # Known not to be b: on screen with b, or unlike b.
+        not_b = others & (~apart[b] | (similarity[b] < minimum))
+        if np.any(similarity[a, not_b] > best - margin):
+            return True
+    return False
 
 
 def _merge(group: list[Track]) -> Track:
+    """One track of a group's sightings, in frame order; the tracklets themselves are left untouched."""
     if len(group) == 1:
         return group[0]
     group = sorted(group, key=lambda t: t.frames[0])
-    merged = group[0]
-    for other in group[1:]:
-        merged.frames += other.frames
-        merged.boxes += other.boxes
-        merged.scores += other.scores
-        merged.marks += other.marks
-        merged.descriptors += other.descriptors
+    merged = replace(group[0], frames=[], boxes=[], scores=[], marks=[], embeddings=[])
+    for part in group:  # groups never share a frame, so in order of first frame the sightings are in order
+        merged.frames += part.frames
+        merged.boxes += part.boxes
+        merged.scores += part.scores
+        merged.marks += part.marks
+        merged.embeddings += part.embeddings
+    merged.last_frame, merged.last_box = merged.frames[-1], merged.boxes[-1]
     return merged

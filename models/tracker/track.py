@@ -11,7 +11,11 @@ from models.tracker.kalman import BoxKalman
 
 @dataclass(eq=False)
 class Track:
-    """A tentative, tracked or lost face: its filter, how it has been matched, and every sighting."""
+    """A tentative, tracked or lost face: its filter, how it has been matched, and every sighting.
+
+    ``embeddings`` holds the face's identity embeddings that passed the quality gate (unit vectors, in
+    memory only: they are biometric data and never leave the process).
+    """
 
     key: int
     kalman: BoxKalman
@@ -23,12 +27,19 @@ class Track:
     boxes: list[np.ndarray] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     marks: list[np.ndarray] = field(default_factory=list)
-    descriptors: list[np.ndarray] = field(default_factory=list)
+    embeddings: list[np.ndarray] = field(default_factory=list)
+    embedded_at: int = -1  # frame of the last embedding tried (-1: never)
+    resumed: bool = False  # found again after being lost (not a flicker): worth a fresh look at who this is
+    close: bool = False  # touching another face at the latest look (where ids can swap)
 
-    def observe(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray, streak: bool) -> None:
-        """Record a sighting; ``streak`` says it follows one at the previous detector run."""
+    def observe(
+        self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray, streak: bool, gap: int = 0
+    ) -> None:
+        """Record a sighting; ``streak`` says it follows one at the previous detector run; a ``gap``
+        (frames since the last sighting) longer than a flicker marks the track ``resumed``."""
         self.kalman.update(box)
         self.hits = self.hits + 1 if streak else 1
+        self.resumed = self.resumed or (frame - self.last_frame > gap > 0)
         self.record(frame, box, score, landmarks)
 
     def record(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray) -> None:
@@ -38,3 +49,15 @@ class Track:
         self.boxes.append(box)
         self.scores.append(score)
         self.marks.append(landmarks)
+
+    def pop_sighting(self) -> tuple[int, np.ndarray, float, np.ndarray]:
+        """Take the latest sighting back (it was someone else's); the one before becomes the last."""
+        sighting = self.frames.pop(), self.boxes.pop(), self.scores.pop(), self.marks.pop()
+        if self.frames:
+            self.last_frame, self.last_box = self.frames[-1], self.boxes[-1]
+        return sighting
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """First and last frame seen."""
+        return self.frames[0], self.frames[-1]

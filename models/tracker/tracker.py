@@ -13,21 +13,36 @@ What makes ids right rather than merely stable:
 - gaps are filled by interpolation once a face is found again (and between detections when detecting
   every Nth frame), so redaction does not flicker;
 - ids are numbered 0, 1, 2 … in order of first appearance when the video is finished.
+
+Who a face *is* comes from a face-recognition embedding (``models.identity``), never from position alone:
+- at a shot cut (``update(new_shot=True)``) every track ends: the next shot's faces start new tracklets,
+  and only their embeddings can give them an earlier id back (offline, in ``stitch``);
+- a confirmed face is embedded when its track starts, when it is found again after a gap, when it is
+  starts or stops touching another face (where ids can swap), and otherwise after 1, 2, 4, 8 … seconds
+  (at most every 8 s: a steady face needs few looks, and crowds stay affordable) — one batch per frame;
+- within a shot, a sighting whose embedding is clearly another person's (faces crossing, a cut the cut
+  detector missed) does not extend the track: the track ends there and the sighting starts a new one;
+- at the end, tracklets that are never on screen together merge when their embeddings agree (``stitch``).
+Only embeddings that pass the quality gate (``QualityGate``) may split or merge anything.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from models.detections import Detections
-from models.tracker.appearance import face_descriptor
+from models.identity import FaceEmbedder, QualityGate
 from models.tracker.kalman import BoxKalman
 from models.tracker.matching import iou_matrix, match
 from models.tracker.stitching import stitch
 from models.tracker.track import Track
+
+# A frame, or a function that makes it (called at most once, when a face on it is to be embedded).
+ImageSource = np.ndarray | Callable[[], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -43,20 +58,35 @@ class TrackerConfig:
     fill_gap_seconds: float = 0.5  # misses up to this long between two sightings are interpolated
     occlusion_fill_seconds: float = 2.0  # longer misses too, if the face reappears where it vanished
     min_face: float = 0.0  # pixels, shorter side; smaller detections are ignored
-    reid_distance: float = 0.12  # tracklets this alike (appearance) and never on screen together merge
-    descriptor_every: int = 3  # describe a face every Nth frame: appearance changes slowly
+    # Identity (face embeddings; cosine similarity). Chosen by bench/identity.py's sweep on the dev corpus.
+    embed_seconds: float = 1.0  # first re-look at a steady face after this long, then twice as long each time
+    split_similarity: float = 0.3  # a sighting this unlike all of a track's recent faces is someone else
+    merge_similarity: float = 0.55  # tracklets apart in time this alike on average are one person ...
+    merge_margin: float = 0.1  # ... if neither is within this of a third, known-different person
+    quality: QualityGate = field(default_factory=QualityGate)
 
 
 class FaceTracker:
-    """Feed ``update`` once per decoded frame, in order; call ``finish`` at the end."""
+    """Feed ``update`` once per decoded frame, in order; call ``finish`` at the end.
 
-    def __init__(self, frame_rate: float, config: TrackerConfig | None = None, detect_every: int = 1):
+    Without an ``embedder`` the tracker follows faces by position only and never re-links them.
+    """
+
+    def __init__(
+        self,
+        frame_rate: float,
+        config: TrackerConfig | None = None,
+        detect_every: int = 1,
+        embedder: FaceEmbedder | None = None,
+    ):
         self.config = config or TrackerConfig()
         self.detect_every = max(1, int(detect_every))
+        self.embedder = embedder
         self.lost_frames = max(1, round(self.config.lost_seconds * frame_rate))
         self.fill_frames = max(self.detect_every - 1, round(self.config.fill_gap_seconds * frame_rate))
-        # Sample appearance at the same rate per second however often the detector runs.
-        self._describe_every = max(1, round(self.config.descriptor_every / self.detect_every))
+        self.embed_frames = max(1, round(self.config.embed_seconds * frame_rate))
+        # A face missed by one detector run flickered; missed for longer, it was lost.
+        self._flicker = 2 * self.detect_every
         self.occlusion_frames = max(self.fill_frames, round(self.config.occlusion_fill_seconds * frame_rate))
         self._active: list[Track] = []  # tentative, tracked and lost tracks
         self._finished: list[Track] = []  # confirmed tracks no longer active
@@ -64,8 +94,12 @@ class FaceTracker:
         self._frame = -1  # last frame seen
         self._last_detected_frame = -1  # last frame the detector ran on
         self._previous_detected = -1  # the detector run before that
-        self._image: np.ndarray | None = None
+        self._image: ImageSource | None = None
         self._image_scale = 1.0
+        self._seen_now: list[tuple[Track, int]] = []  # (track, detection index) matched this frame
+        self.cuts: list[int] = []  # frames that started a new shot
+        self.embedded_faces = 0
+        self.identity_seconds = 0.0  # time spent embedding and stitching (the cost of identity)
 
     @property
     def confirmed_count(self) -> int:
@@ -76,29 +110,46 @@ class FaceTracker:
         self,
         frame: int,
         detections: Detections | None,
-        image: np.ndarray | None = None,
+        image: ImageSource | None = None,
         image_scale: float = 1.0,
+        new_shot: bool = False,
     ) -> None:
         """Advance to ``frame``; ``None`` means no detector ran on it (the tracks only move).
 
-        ``image`` is the RGB frame the detector saw (``image_scale`` image pixels per detection pixel);
-        with it, tracks collect appearance descriptors for re-identification.
+        ``image`` is the frame, RGB (``image_scale`` image pixels per detection pixel), or a function
+        that returns it, called only when a face is to be embedded (so a full-resolution frame is
+        converted a few times a second, not on every frame); with it and an embedder, faces are embedded
+        for identity. ``new_shot`` says a hard cut starts
+        a new shot at this frame: no track continues across it by position.
         """
         self._frame = frame
         self._image, self._image_scale = image, image_scale
+        if new_shot and frame > 0:
+            self._cut(frame)
         for track in self._active:
             track.kalman.predict()
         if detections is None:
             return
         self._previous_detected, self._last_detected_frame = self._last_detected_frame, frame
-        self._associate(frame, self._filter(detections))
+        self._seen_now = []
+        dets = self._filter(detections)
+        self._associate(frame, dets)
+        self._embed(frame, dets)
         self._retire(frame)
+
+    @property
+    def tracklets(self) -> list[Track]:
+        """Every confirmed tracklet so far, before offline stitching (for benchmarks and diagnostics)."""
+        return [t for t in self._finished + self._active if t.confirmed]
 
     def finish(self, n_frames: int) -> Detections:
         """Every confirmed face on every frame it covers, gaps filled, track ids 0, 1, 2 … by first
         appearance; ``frame_index`` is the decoded frame, rows sorted by (frame_index, track_id)."""
-        confirmed = [t for t in self._finished + self._active if t.confirmed]
-        tracks = stitch(confirmed, self.config.reid_distance)
+        started = time.perf_counter()
+        cfg = self.config
+        tracks = stitch(self.tracklets, cfg.merge_similarity, cfg.merge_margin, self._flicker, self.cuts,
+                        cfg.split_similarity)  # fmt: skip
+        self.identity_seconds += time.perf_counter() - started
         tracks.sort(key=lambda t: (t.frames[0], float(t.boxes[0][0])))
         return Detections.concatenate([self._expand(t, i, n_frames) for i, t in enumerate(tracks)]).sorted()
 
@@ -193,19 +244,8 @@ class FaceTracker:
     def _observe(self, track: Track, frame: int, dets: Detections, index: int) -> None:
         streak = track.last_frame >= self._previous_detected
         box = dets.xyxy[index].astype(np.float64)
-        track.observe(frame, box, float(dets.confidence[index]), dets.landmarks[index], streak)
-        self._describe(track, dets, index)
-
-    def _describe(self, track: Track, dets: Detections, index: int) -> None:
-        """Sample appearance from confident sightings only: blurred or half-hidden faces mislead."""
-        if self._image is None or dets.confidence[index] < self.config.high_threshold:
-            return
-        if (len(track.frames) - 1) % self._describe_every:
-            return
-        scale = self._image_scale
-        descriptor = face_descriptor(self._image, dets.xyxy[index] * scale, dets.landmarks[index] * scale)
-        if descriptor is not None:
-            track.descriptors.append(descriptor)
+        track.observe(frame, box, float(dets.confidence[index]), dets.landmarks[index], streak, self._flicker)
+        self._seen_now.append((track, index))
 
     def _start(self, frame: int, dets: Detections, index: int) -> None:
         box = dets.xyxy[index].astype(np.float64)
@@ -215,7 +255,7 @@ class FaceTracker:
                        confirmed=self.config.confirm_hits <= 1)  # fmt: skip
         self._next_key += 1
         track.record(frame, box, float(dets.confidence[index]), dets.landmarks[index])
-        self._describe(track, dets, index)
+        self._seen_now.append((track, index))
         self._active.append(track)
 
     def _scene_motion(self, frame: int) -> np.ndarray:
@@ -226,6 +266,82 @@ class FaceTracker:
         """
         moving = [t.kalman.mean[4:6] for t in self._active if t.confirmed and t.last_frame == frame]
         return np.median(np.asarray(moving), axis=0) if moving else np.zeros(2)
+
+    # -- identity ------------------------------------------------------------------------------------
+
+    def _cut(self, frame: int) -> None:
+        """A new shot: every track ends here (tentative ones are dropped); none continues by position."""
+        self.cuts.append(frame)
+        self._finished += [t for t in self._active if t.confirmed]
+        self._active = []
+
+    def _embed(self, frame: int, dets: Detections) -> None:
+        """Embed the confirmed faces due for a look, in one batch; split tracks that took someone else."""
+        if self.embedder is None or self._image is None or not self._seen_now:
+            return
+        cfg, scale = self.config, self._image_scale
+        seen = [(t, i) for t, i in self._seen_now if t.confirmed and dets.confidence[i] >= cfg.high_threshold]
+        if not seen:
+            return
+        boxes = np.array([dets.xyxy[i] for _, i in seen], np.float64) * scale
+        sizes = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+        close = (iou_matrix(boxes, boxes) > 0).sum(axis=1) > 1  # touching another face: ids may swap
+        # Faces in a crowd touch and part all the time: look again on a change, at most twice a second.
+        touching = [
+            bool(close[k]) != track.close and frame - track.embedded_at >= self.embed_frames // 2
+            for k, (track, _) in enumerate(seen)
+        ]
+        due = [
+            k
+            for k, (track, _) in enumerate(seen)
+            if sizes[k] >= cfg.quality.min_face
+            and (
+                track.embedded_at < 0
+                or track.resumed
+                or touching[k]
+                or frame - track.embedded_at >= self._interval(track)
+            )
+        ]
+        if not due:
+            return
+        started = time.perf_counter()
+        image = self._image() if callable(self._image) else self._image
+        marks = np.array([dets.landmarks[seen[k][1]] for k in due], np.float64) * scale
+        embeddings = self.embedder.embed(image, boxes[due], marks, cfg.quality)
+        self.embedded_faces += int(embeddings.trusted.sum())
+        for row, k in enumerate(due):
+            track = seen[k][0]
+            track.embedded_at, track.resumed, track.close = frame, False, bool(close[k])
+            if not embeddings.trusted[row]:
+                continue
+            vector = embeddings.vectors[row]
+            recent = track.embeddings[-5:]
+            if recent and float(np.max(np.asarray(recent) @ vector)) < cfg.split_similarity:
+                self._split(track, frame, vector)
+            else:
+                track.embeddings.append(vector)
+        self.identity_seconds += time.perf_counter() - started
+
+    def _interval(self, track: Track) -> int:
+        """Frames until a steadily tracked face is looked at again: ``embed_seconds``, then twice as long
+        after each look, up to 8x."""
+        return int(self.embed_frames * 2 ** min(3, max(0, len(track.embeddings) - 1)))
+
+    def _split(self, track: Track, frame: int, vector: np.ndarray) -> None:
+        """``track`` just took another person's face: it ends before this sighting, which starts a new,
+        tentative track (confirmed like any other after a few sightings; a one-frame mix-up gets no id)."""
+        _, box, score, marks = track.pop_sighting()
+        self._active.remove(track)
+        self._finished.append(track)
+        kalman = BoxKalman(box)
+        kalman.mean[4:6] = self._scene_motion(frame)  # not the old track's: that was following someone else
+        successor = Track(key=self._next_key, kalman=kalman, last_frame=frame, last_box=box,
+                          confirmed=self.config.confirm_hits <= 1)  # fmt: skip
+        self._next_key += 1
+        successor.record(frame, box, score, marks)
+        successor.embeddings.append(vector)
+        successor.embedded_at = frame
+        self._active.append(successor)
 
     def _retire(self, frame: int) -> None:
         """Forget tracks lost for longer than the buffer; keep the confirmed ones for the output."""
@@ -243,27 +359,48 @@ class FaceTracker:
     # -- output --------------------------------------------------------------------------------------
 
     def _expand(self, track: Track, track_id: int, n_frames: int) -> Detections:
-        """A track's sightings plus interpolated frames for short gaps and the un-detected tail."""
+        """A track's sightings plus filled frames: short gaps, hidden stretches, frames no detector saw.
+
+        Boxes are interpolated inside a shot and held across a cut: frames before the cut keep the box
+        seen before it, frames after it the box seen after it (no box slides from one shot to the next).
+        """
         frames = np.asarray(track.frames, np.int64)
         boxes = np.asarray(track.boxes, np.float64)
         scores = np.asarray(track.scores, np.float64)
         marks = np.asarray(track.marks, np.float64).reshape(-1, 10)
         values = np.concatenate([boxes, scores[:, None], marks], axis=1)
+        cuts = np.asarray(sorted(self.cuts), np.int64)
         gaps = np.diff(frames) - 1
+        # The first cut after each sighting (n_frames when none): a gap crosses a cut when it is in it.
+        bounds = np.append(cuts, n_frames)
+        next_cut = bounds[np.searchsorted(cuts, frames, side="right")]
+        crosses = next_cut[:-1] <= frames[1:]
         # A face that reappears where it vanished was hidden, not gone: cover it for the whole gap.
         stayed = np.array([iou_matrix(boxes[i : i + 1], boxes[i + 1 : i + 2])[0, 0] >= 0.3
                            for i in range(len(gaps))], bool)  # fmt: skip
-        limit = np.where(stayed, self.occlusion_frames, self.fill_frames)
+        limit = np.where(stayed & ~crosses, self.occlusion_frames, self.fill_frames)
         fill = np.flatnonzero((gaps > 0) & (gaps <= limit))
         extra_frames = [np.arange(frames[i] + 1, frames[i + 1]) for i in fill]
-        # Frames after the last sighting that no detector looked at (detect-every-N) keep the last box.
-        if frames[-1] == self._last_detected_frame:
-            extra_frames.append(np.arange(frames[-1] + 1, min(n_frames, self._frame + 1)))
-        all_frames = np.concatenate([frames, *extra_frames]) if extra_frames else frames
-        all_frames = np.unique(all_frames)
-        # np.interp per column: exact at sightings, linear in gaps, flat past the last sighting.
-        columns = [np.interp(all_frames, frames, values[:, c]) for c in range(values.shape[1])]
-        filled = np.stack(columns, axis=1)
+        undetected = self.detect_every - 1  # frames between two detector runs
+        # Frames after the last sighting that no detector looked at (detect-every-N) keep the last box,
+        # up to the end of the video or of its shot.
+        cut_soon = next_cut[-1] < n_frames and next_cut[-1] - frames[-1] - 1 <= undetected
+        if frames[-1] == self._last_detected_frame or cut_soon:
+            extra_frames.append(np.arange(frames[-1] + 1, min(n_frames, self._frame + 1, int(next_cut[-1]))))
+        # A face first seen just after a cut was there from the cut on (the frames between were not seen).
+        before = cuts[cuts <= frames[0]]
+        if len(before) and 0 < frames[0] - before[-1] <= undetected:
+            extra_frames.append(np.arange(before[-1], frames[0]))
+        all_frames = np.unique(np.concatenate([frames, *extra_frames])) if extra_frames else frames
+        # np.interp per column: exact at sightings, linear in gaps, flat outside the sightings.
+        filled = np.stack(
+            [np.interp(all_frames, frames, values[:, c]) for c in range(values.shape[1])], axis=1
+        )
+        for i in np.flatnonzero(crosses[fill] if len(fill) else []):
+            gap = fill[i]
+            held = (all_frames > frames[gap]) & (all_frames < frames[gap + 1])
+            filled[held & (all_frames < next_cut[gap])] = values[gap]
+            filled[held & (all_frames >= next_cut[gap])] = values[gap + 1]
         return Detections(
             filled[:, :4],
             filled[:, 4],

@@ -1,6 +1,7 @@
 """detect_track: one video in, every face event with a stable id out.
 
-    decode (background thread) → detect (every frame, or every Nth) → track → frame grid → stored frame
+    decode + shot cuts (background thread) → detect (every frame, or every Nth) → track (+ face embeddings)
+    → frame grid → stored frame
 
 The result is columnar (``models.Detections``) and stays in memory for the JSON and the lake; frames
 do not.
@@ -12,16 +13,26 @@ import os
 import time
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
-from models import CenterFaceDetector, Detections, FaceDetector, FaceTracker, ModelFileError, TrackerConfig
+from models import (
+    CenterFaceDetector,
+    Detections,
+    FaceDetector,
+    FaceEmbedder,
+    FaceTracker,
+    ModelFileError,
+    TrackerConfig,
+)
 from tasks.detect.frame_grid import to_grid, to_stored_frame
 from tasks.detect.result import VideoResult
 from tasks.errors import BadInputError, ModelUnavailableError
 from tasks.settings import DetectorSettings
 from tasks.video.decode import DecodedFrame, FrameReader, display_turns
 from tasks.video.probe import VideoInfo, probe
+from tasks.video.shots import shots_between
 
 # progress(frames_done, frames_expected, faces_so_far)
 Progress = Callable[[int, int, int], None]
@@ -35,6 +46,15 @@ def cached_detector(input_size: int) -> CenterFaceDetector:
     """One onnxruntime session per process and input size: loading costs ~0.3 s, every video reuses it."""
     try:
         return CenterFaceDetector(input_size=input_size)
+    except ModelFileError as exc:
+        raise ModelUnavailableError(str(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def cached_embedder() -> FaceEmbedder:
+    """One SFace session per process, like the detector's."""
+    try:
+        return FaceEmbedder()
     except ModelFileError as exc:
         raise ModelUnavailableError(str(exc)) from None
 
@@ -55,8 +75,14 @@ def detect_track(
     progress: Progress | None = None,
     info: VideoInfo | None = None,
     detector: FaceDetector | None = None,
+    embedder: FaceEmbedder | None = None,
+    tracker: FaceTracker | None = None,
 ) -> VideoResult:
-    """Detect and track every face in a video. Raises ``BadInputError`` for files that are not videos."""
+    """Detect and track every face in a video. Raises ``BadInputError`` for files that are not videos.
+
+    ``tracker`` replaces the one made from ``settings`` (benchmarks pass their own, then finish it again
+    with other identity thresholds through ``result_of``).
+    """
     settings = settings or DetectorSettings()
     _check_settings(settings)
     info = info or probe(path)
@@ -65,7 +91,10 @@ def detect_track(
     turns = display_turns(info.rotation)
     display_size = (info.height, info.width) if turns % 2 else (info.width, info.height)
     config = tracker_config(settings)
-    tracker = FaceTracker(float(info.frame_rate), config, detect_every=settings.detect_every)
+    if tracker is None:
+        tracker = FaceTracker(
+            float(info.frame_rate), config, settings.detect_every, embedder or cached_embedder()
+        )
 
     started = time.perf_counter()
     slots: list[int] = []
@@ -78,8 +107,9 @@ def detect_track(
         results = detector.detect_batch(images, display_size, config.low_threshold)
         by_index: dict[int, Detections] = {f.index: d for f, d in zip(detected, results, strict=True)}
         for frame in batch:
-            image_scale = frame.image.shape[1] / display_size[0] if frame.image is not None else 1.0
-            tracker.update(frame.index, by_index.get(frame.index), frame.image, image_scale)
+            # Faces are embedded from the full-resolution frame (boxes are in its pixels: scale 1).
+            full = frame.full_image if frame.source is not None else None
+            tracker.update(frame.index, by_index.get(frame.index), full, 1.0, frame.new_shot)
         batch.clear()
 
     with reader:
@@ -94,13 +124,31 @@ def detect_track(
     if not slots:
         raise BadInputError(f"{os.path.basename(info.path)}: no frame could be decoded")
     _check_complete(info, len(slots))
-    on_grid, grid_frames = to_grid(tracker.finish(len(slots)), np.asarray(slots, np.int64))
-    tracks = to_stored_frame(on_grid, info, turns)
-    elapsed = time.perf_counter() - started
+    result = result_of(tracker, info, settings, slots, {"provider": getattr(detector, "provider", "")})
+    result.elapsed_seconds = time.perf_counter() - started
     if progress:
-        progress(len(slots), len(slots), tracks.track_count)
-    provider = {"provider": getattr(detector, "provider", "")}
-    return VideoResult(info, settings, tracks, grid_frames, len(slots), elapsed, provider)
+        progress(len(slots), len(slots), result.faces_detected)
+    return result
+
+
+def result_of(
+    tracker: FaceTracker, info: VideoInfo, settings: DetectorSettings, slots: list[int], stats: dict[str, Any]
+) -> VideoResult:
+    """Finish ``tracker`` (fed every decoded frame, whose grid slots are ``slots``) into the video's result.
+
+    Repeatable: finishing again (say with other identity thresholds in ``tracker.config``) gives a new
+    result and leaves the tracker as it was.
+    """
+    grid_slots = np.asarray(slots, np.int64)
+    on_grid, grid_frames = to_grid(tracker.finish(len(slots)), grid_slots)
+    tracks = to_stored_frame(on_grid, info, display_turns(info.rotation))
+    shots = shots_between(tracker.cuts, grid_slots, grid_frames, float(info.frame_rate))
+    stats = {
+        **stats,
+        "identity_seconds": round(tracker.identity_seconds, 3),
+        "embedded_faces": tracker.embedded_faces,
+    }
+    return VideoResult(info, settings, tracks, grid_frames, len(slots), 0.0, stats, shots)
 
 
 def _check_settings(settings: DetectorSettings) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from models import Detections
 from tasks.settings import DetectorSettings
 from tasks.video.probe import VideoInfo
+from tasks.video.shots import Shot
 
 
 @dataclass
@@ -23,7 +24,7 @@ class VideoResult:
     slot on the video's nominal frame grid (the decoded frame index for constant-frame-rate video), so an
     event's time is frame_index / frame_rate; boxes and landmarks are in stored-frame pixels; track ids
     are the face ids 0..K-1 in order of first appearance. ``grid_frames`` is the number of slots on the
-    grid, which is the number of events in the JSON.
+    grid, which is the number of events in the JSON. ``shots`` tile the same grid.
     """
 
     info: VideoInfo
@@ -33,6 +34,7 @@ class VideoResult:
     frames_decoded: int = 0
     elapsed_seconds: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
+    shots: list[Shot] = field(default_factory=list)  # the video's shots, cut where the picture cuts
 
     @property
     def faces_detected(self) -> int:

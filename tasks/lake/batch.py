@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 @dataclass
 class VideoBatch:
     video_id: str  # SHA-256 of the file bytes
-    tables: dict[str, pl.DataFrame]  # "videos", "face_events", "faces", "fragments"
+    tables: dict[str, pl.DataFrame]  # one frame per table of ``schema.VIDEO_TABLES``
     document: dict[str, Any]  # the per-video JSON, as written
     json_path: str | None = None
     run_id: str = ""

@@ -27,6 +27,7 @@ from tasks.lake.batch import VideoBatch
 from tasks.lake.runs import facetrack_version
 from tasks.status import VideoStatus
 from tasks.video.content_id import require_video_id
+from tasks.video.shots import Shot
 
 if TYPE_CHECKING:
     import polars as pl
@@ -44,7 +45,7 @@ def normalize(
     run_id: str = "",
     processed_at: datetime | None = None,
 ) -> VideoBatch:
-    """Rows for videos, face_events, faces and fragments of one video, as a ``VideoBatch``.
+    """Rows for videos, face_events, faces, fragments and shots of one video, as a ``VideoBatch``.
 
     Refuses (``ContractError``, one line) a document that breaks the JSON contract or disagrees with the
     result it claims to describe, so a bad document never reaches the gate, let alone the lake.
@@ -93,6 +94,7 @@ def normalize(
     )
     fragments = _fragments_frame(document, events, video_id, grid.interval, grid.timescale)
     faces = _faces_frame(events, fps)
+    shots = _shots_frame(result, video_id, fps)
     settings = result.settings
     video = {
         "video_id": video_id,
@@ -136,7 +138,13 @@ def normalize(
     videos = pl.DataFrame([video], schema=lake_schema.polars_schema("videos"))
     return VideoBatch(
         video_id=video_id,
-        tables={"videos": videos, "face_events": events, "faces": faces, "fragments": fragments},
+        tables={
+            "videos": videos,
+            "face_events": events,
+            "faces": faces,
+            "fragments": fragments,
+            "shots": shots,
+        },
         document=document,
         json_path=json_path,
         run_id=run_id,
@@ -249,4 +257,28 @@ def _faces_frame(events: pl.DataFrame, fps: float) -> pl.DataFrame:
         summary.join(best, on="face_id")
         .sort("face_id")
         .select([pl.col(c).cast(t) for c, t in schema.items()])
+    )
+
+
+def _shots_frame(result: VideoResult, video_id: str, fps: float) -> pl.DataFrame:
+    """One row per shot, as the engine found them; the gate checks that they tile the grid.
+
+    A result without shots (made before shot detection, or by hand) gets one shot over the whole grid:
+    a video without a cut is one shot, so every published video has at least one.
+    """
+    import polars as pl
+
+    shots = list(result.shots)
+    if not shots and result.grid_frames > 0:
+        shots = [Shot(0, 0, result.grid_frames - 1, 0.0, result.grid_frames / fps)]
+    return pl.DataFrame(
+        {
+            "video_id": [video_id] * len(shots),
+            "shot_index": [shot.index for shot in shots],
+            "first_frame": [shot.first_frame for shot in shots],
+            "last_frame": [shot.last_frame for shot in shots],
+            "start_seconds": [float(shot.start_seconds) for shot in shots],
+            "end_seconds": [float(shot.end_seconds) for shot in shots],
+        },
+        schema=lake_schema.polars_schema("shots"),
     )

@@ -1,8 +1,8 @@
 """publish: commit one validated video to the lake, one Delta commit per table, crash-safe across tables.
 
 Delta commits are atomic per table, never across tables, so the order is the contract:
-``face_events``, ``fragments``, ``faces`` first and ``videos`` last. A video counts as published only
-through its ``videos`` row, and every query that means "published data" joins through ``videos``. A
+``face_events``, ``fragments``, ``faces``, ``shots`` first and ``videos`` last. A video counts as published
+only through its ``videos`` row, and every query that means "published data" joins through ``videos``. A
 process killed at any moment therefore leaves either no ``videos`` row (children may be left over, and
 are invisible through the join) or a ``videos`` row with all of its rows. Publishing the video again
 replaces every leftover: each table's rows for the video are replaced in one commit

@@ -14,7 +14,8 @@ Conventions:
 
 Changing a column here is a schema migration of a lake people already hold: add nullable columns only, at
 the end of a table (``tasks.lake.commit`` adds them to existing tables before the first write that has
-them).
+them). A new table needs nothing more: every publish first creates the tables a lake lacks
+(``Lake.ensure_tables``), so an older lake gains it, empty, at its next publish.
 """
 
 from __future__ import annotations
@@ -152,6 +153,21 @@ FRAGMENTS = pa.schema(
     ]
 )
 
+# One row per shot: the frames between two hard cuts, found on the decoder's thumbnails
+# (``tasks.video.shots``). Shots tile the video's frame grid, the one face_events.frame_index is on:
+# shot 0 starts at frame 0, each next one the frame after the previous one's last, the last one ends at
+# videos.grid_frame_count - 1; a video without a cut is one shot.
+SHOTS = pa.schema(
+    [
+        pa.field("video_id", pa.string(), nullable=False),
+        pa.field("shot_index", pa.int32(), nullable=False),  # 0, 1, ... in time order
+        pa.field("first_frame", pa.int64(), nullable=False),  # slots on the nominal frame grid, inclusive
+        pa.field("last_frame", pa.int64(), nullable=False),
+        pa.field("start_seconds", pa.float64(), nullable=False),  # first_frame / frame_rate
+        pa.field("end_seconds", pa.float64(), nullable=False),  # (last_frame + 1) / frame_rate, exclusive
+    ]
+)
+
 RUNS = pa.schema(
     [
         pa.field("run_id", pa.string(), nullable=False),  # the Prefect flow-run id when there is one
@@ -172,13 +188,14 @@ RUNS = pa.schema(
 )
 
 # Publish order is part of the crash-safety contract (see tasks.lake.publish): children first, videos last.
-PUBLISH_ORDER: Final = ("face_events", "fragments", "faces", "videos")
+PUBLISH_ORDER: Final = ("face_events", "fragments", "faces", "shots", "videos")
 
 SCHEMAS: Final[dict[str, pa.Schema]] = {
     "videos": VIDEOS,
     "face_events": FACE_EVENTS,
     "faces": FACES,
     "fragments": FRAGMENTS,
+    "shots": SHOTS,
     "runs": RUNS,
 }
 
@@ -187,6 +204,7 @@ PARTITIONS: Final[dict[str, list[str]]] = {
     "face_events": [FACE_EVENTS_PARTITION],
     "faces": [],
     "fragments": [],
+    "shots": [],
     "runs": [],
 }
 
@@ -196,6 +214,7 @@ KEYS: Final[dict[str, tuple[str, ...]]] = {
     "face_events": ("video_id", "frame_index", "face_id"),
     "faces": ("video_id", "face_id"),
     "fragments": ("video_id", "fragment_index"),
+    "shots": ("video_id", "shot_index"),
     "runs": ("run_id",),
 }
 

@@ -57,10 +57,7 @@ TABLE_PROPERTIES = {
 # quarantine twins of the video tables): SQL can query them by these names; publish never writes them.
 AUXILIARY_TABLES: dict[str, tuple[str, ...]] = {
     "validations": ("validations",),
-    **{
-        f"quarantine_{t}": ("quarantine", t)
-        for t in ("videos", "face_events", "faces", "fragments", "documents")
-    },
+    **{f"quarantine_{t}": ("quarantine", t) for t in (*lake_schema.VIDEO_TABLES, "documents")},
 }
 
 

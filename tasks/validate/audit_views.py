@@ -29,7 +29,7 @@ AuditColumn = Callable[["pl.DataFrame", dict[str, "pl.DataFrame"]], "pl.Series"]
 
 
 def audit_views(tables: dict[str, pl.DataFrame]) -> dict[str, pd.DataFrame]:
-    """For each of the four video tables, its rows plus audit columns, as pandas (GX has no Polars)."""
+    """For each video table, its rows plus audit columns, as pandas (GX has no Polars)."""
     import polars as pl
 
     views: dict[str, pd.DataFrame] = {}
@@ -120,6 +120,37 @@ def _frames_x_interval(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Se
     return frame["frame_count"].cast(frame["interval"].dtype) * frame["interval"]
 
 
+def _shot_frames(frame: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Series:
+    """Frames the video's shots cover (each last - first + 1, summed), 0 when it has none."""
+    import polars as pl
+
+    length = pl.col("last_frame") - pl.col("first_frame") + 1
+    return _lookup(frame, tables.get("shots"), ["video_id"], length.sum(), fill=0)
+
+
+def _previous_shot_end(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    """Where each shot must start: after the previous shot's last frame (by shot_index), 0 for the first."""
+    import polars as pl
+
+    ordered = (pl.col("last_frame") + 1).shift(1).over("video_id", order_by="shot_index").fill_null(0)
+    return frame.select(ordered.alias("_value"))["_value"]
+
+
+def _shot_position(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    """Each shot's place in its video, 0-based by shot_index (ties broken by row order)."""
+    import polars as pl
+
+    position = pl.col("shot_index").rank("ordinal").over("video_id") - 1
+    return frame.select(position.alias("_value"))["_value"]
+
+
+def _video_grid_frames(frame: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Series:
+    """The shot's video's grid_frame_count, null when the batch has no ``videos`` row for it."""
+    import polars as pl
+
+    return _lookup(frame, tables.get("videos"), ["video_id"], pl.col("grid_frame_count").first())
+
+
 @cache
 def audit_columns() -> dict[str, dict[str, tuple[pl.DataType, AuditColumn]]]:
     """Per table, the audit columns in the order the suites list them: name -> (dtype, how to compute)."""
@@ -129,6 +160,7 @@ def audit_columns() -> dict[str, dict[str, tuple[pl.DataType, AuditColumn]]]:
         "videos": {
             "audit_distinct_face_ids": (pl.Int64(), _distinct_face_ids),
             "audit_event_rows": (pl.Int64(), _rows_in_events(["video_id"])),
+            "audit_shot_frames": (pl.Int64(), _shot_frames),
         },
         "face_events": {
             "audit_right_edge": (pl.Float64(), _right_edge),
@@ -143,5 +175,10 @@ def audit_columns() -> dict[str, dict[str, tuple[pl.DataType, AuditColumn]]]:
             "audit_previous_end": (pl.Int64(), _previous_end),
             "audit_frames_x_interval": (pl.Int64(), _frames_x_interval),
             "audit_event_rows": (pl.Int64(), _rows_in_events(["video_id", "fragment_index"])),
+        },
+        "shots": {
+            "audit_previous_end": (pl.Int64(), _previous_shot_end),
+            "audit_shot_position": (pl.Int64(), _shot_position),
+            "audit_video_grid_frames": (pl.Int64(), _video_grid_frames),
         },
     }

@@ -60,7 +60,7 @@ class ValidationOutcome:
 
 
 def validate_batch(batch: VideoBatch, *, keep_for_docs: bool = False) -> ValidationOutcome:
-    """Validate one video's batch against the contract and the four table suites.
+    """Validate one video's batch against the contract and every table's suite.
 
     The first call in a process imports GX and loads the suites (seconds); later calls cost only the
     validation itself. ``keep_for_docs`` keeps GX's own results in memory for ``build_data_docs``.

@@ -1,7 +1,7 @@
 """quarantine: where a batch that failed the gate goes instead of the published tables.
 
 Each video table has a twin under ``<lake>/quarantine/<table>``: the same columns (nullable, since a
-broken batch may lack values) plus why the batch was refused. A fifth table, ``quarantine/documents``,
+broken batch may lack values) plus why the batch was refused. One more, ``quarantine/documents``,
 keeps the per-video JSON itself. Nothing is lost: rows that do not even fit the lake schema (a missing
 column, a wrong type, an extra column) are kept as they came in ``quarantine_unfit`` (JSON per row),
 next to their best-effort cast.
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 AREA = "quarantine"
 DOCUMENTS = "documents"
-QUARANTINE_TABLES = lake_schema.VIDEO_TABLES  # the four tables of a video's batch
+QUARANTINE_TABLES = lake_schema.VIDEO_TABLES  # the tables of a video's batch
 
 QUARANTINE_FIELDS = [
     pa.field("batch_video_id", pa.string(), nullable=False),  # the refused batch's video_id: the replace key

@@ -71,16 +71,24 @@ def select_videos(published: list[str], wanted: list[str] | None) -> list[str]:
 
 
 class PublishedRows:
-    """Reads one video's rows from each published table, pruning by partition and video_id."""
+    """Reads one video's rows from each published table, pruning by partition and video_id.
+
+    A table the lake does not have yet (it was made before the table existed, and nothing has been
+    published since) reads as no rows: re-validation never writes, so it does not create the table.
+    """
 
     def __init__(self, lake: Lake) -> None:
-        self.tables = {table: lake.open(table) for table in lake_schema.VIDEO_TABLES}
+        self.tables = {table: lake.open(table) for table in lake_schema.VIDEO_TABLES if lake.exists(table)}
 
     def batch(self, video_id: str, run_id: str) -> VideoBatch:
         import polars as pl
 
         tables: dict[str, pl.DataFrame] = {}
-        for name, table in self.tables.items():
+        for name in lake_schema.VIDEO_TABLES:
+            table = self.tables.get(name)
+            if table is None:
+                tables[name] = lake_schema.declared_columns(None, name)
+                continue
             frame = pl.from_arrow(table.to_pyarrow_table(filters=video_filters(name, video_id)))
             assert isinstance(frame, pl.DataFrame)
             tables[name] = lake_schema.declared_columns(frame, name)

@@ -1,8 +1,8 @@
 """suites: one Great Expectations context per process, with the suites of ``expectations/`` loaded.
 
-Importing GX takes seconds and building a context, a datasource and four validation definitions takes
-more, so all of it happens once per process (``gx_runtime()`` is cached) and every video after the first
-pays only for its own suite runs. The context is ephemeral (in memory): the suites' source of truth is
+Importing GX takes seconds and building a context, a datasource and a validation definition per table
+takes more, so all of it happens once per process (``gx_runtime()`` is cached) and every video after the
+first pays only for its own suite runs. The context is ephemeral (in memory): the suites' source of truth is
 the reviewed JSON under ``expectations/``, the results' is the lake's ``validations`` table, and data docs
 are rendered from this process's results on demand (``build_data_docs``). Nothing GX-specific is
 written into the repository or the lake except those docs.
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-SUITE_TABLES = ("videos", "face_events", "faces", "fragments")
+SUITE_TABLES = ("videos", "face_events", "faces", "fragments", "shots")
 DATASOURCE = "facetrack"
 DOCS_SITE = "facetrack_lake_docs"
 # BASIC keeps the unexpected count and up to 20 unexpected values per expectation: enough to see what

@@ -2,7 +2,9 @@
 
 Decoding (FFmpeg, which releases the GIL) overlaps with inference this way, and the bounded queue keeps
 memory flat however long the video is: at most ``queue_size`` frames wait at any time. Scaling and the
-YUV→RGB conversion happen in one swscale pass inside FFmpeg, only for frames the detector will see.
+YUV→RGB conversion happen in one swscale pass inside FFmpeg, only for frames the detector will see; every
+frame also gets a tiny thumbnail, on which this thread finds shot cuts (``tasks.video.shots``): they cost the
+engine no time, and each frame leaves the queue knowing whether it starts a new shot.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from tasks.errors import BadInputError
 from tasks.video.probe import VideoInfo
+from tasks.video.shots import ShotCutDetector
 
 _END = object()
+THUMBNAIL_SIZE = (64, 36)  # (width, height): enough to see a cut, ~0.1 ms a frame inside swscale
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,17 @@ class DecodedFrame:
     index: int  # position in decode order
     slot: int  # position on the nominal frame grid, from the frame's timestamp
     image: np.ndarray | None  # display-oriented RGB at the detector's input shape; None if not needed
+    new_shot: bool = False  # a hard cut: this frame starts a new shot (tasks.video.shots)
+    source: Any = None  # the decoded av.VideoFrame of a detected frame, still YUV: ``full_image`` converts it
+    turns: int = 0  # quarter turns that show the source upright
+
+    def full_image(self) -> np.ndarray:
+        """This frame at full resolution, RGB, upright. Converted only when asked: face embeddings want
+        more pixels than the detector's input has, but only on a few frames a second."""
+        if self.source is None:
+            raise ValueError(f"frame {self.index} kept no full-resolution picture")
+        image: np.ndarray = self.source.to_ndarray(format="rgb24")
+        return np.ascontiguousarray(np.rot90(image, self.turns)) if self.turns else image
 
 
 def frame_slot(pts: int | None, info: VideoInfo, previous: int) -> int:
@@ -100,6 +116,8 @@ class FrameReader:
 
         name = self.info.path.rsplit("/", 1)[-1]
         index, slot = 0, -1
+        cuts = ShotCutDetector(float(self.info.frame_rate))
+        pending: DecodedFrame | None = None  # held one frame: a cut is known once the next frame is seen
         try:
             with av.open(self.info.path) as container:
                 stream = container.streams.video[0]
@@ -108,14 +126,22 @@ class FrameReader:
                 for frame in container.decode(stream):
                     slot = frame_slot(frame.pts, self.info, slot) if index else 0
                     image: np.ndarray | None = None
-                    if index % self.detect_every == 0:
+                    detected = index % self.detect_every == 0
+                    if detected:
                         image = frame.reformat(width=width, height=height, format="rgb24",
                                                interpolation="AREA").to_ndarray()  # fmt: skip
                         if self.turns:
                             image = np.ascontiguousarray(np.rot90(image, self.turns))
-                    if not self._put(DecodedFrame(index, slot, image)):
+                    thumbnail = frame.reformat(width=THUMBNAIL_SIZE[0], height=THUMBNAIL_SIZE[1],
+                                               format="rgb24", interpolation="AREA").to_ndarray()  # fmt: skip
+                    previous_cut = cuts.push(thumbnail)
+                    if pending is not None and not self._put(replace(pending, new_shot=previous_cut)):
                         return
+                    source = frame if detected else None
+                    pending = DecodedFrame(index, slot, image, source=source, turns=self.turns)
                     index += 1
+                if pending is not None and not self._put(replace(pending, new_shot=cuts.finish())):
+                    return
         except av.FFmpegError as exc:
             reason = (getattr(exc, "strerror", None) or str(exc)).lower()
             self._put(BadInputError(f"{name}: corrupt or truncated video at frame {index} ({reason})"))

@@ -116,7 +116,7 @@ def test_process_video_flow_writes_json_rows_and_artifact_then_maintenance_runs(
     assert f"video-{outcome['video_id'][:16]}" in keys
 
     report = maintain_lake(lake=lake)
-    assert set(report["checkpoint"]) >= {"videos", "face_events", "faces", "fragments"}
+    assert set(report["checkpoint"]) >= {"videos", "face_events", "faces", "fragments", "shots"}
     assert_published_once(lake, [sha256(video)])
 
 
@@ -138,7 +138,7 @@ def test_a_flow_run_and_a_plain_run_write_the_same_json_and_rows(prefect_api, tm
     assert flowed["json_path"] == os.path.join(flow_lake, "json", name)
     assert _read(plain.json_path) == _read(flowed["json_path"])
     per_run = {"run_id", "processed_at", "elapsed_seconds", "frames_per_second", "json_path"}
-    for table in ("videos", "face_events", "faces", "fragments"):
+    for table in ("videos", "face_events", "faces", "fragments", "shots"):
         plain_rows, flow_rows = (
             sorted(
                 ({k: v for k, v in row.items() if k not in per_run} for row in lake_rows(lake, table)),

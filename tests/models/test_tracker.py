@@ -119,3 +119,32 @@ def test_crossing_faces_keep_their_ids() -> None:
     assert len(starts) == 2
     for t in starts:
         assert (ends[t] > starts[t]) == (starts[t] < 300)  # each id kept its direction of motion
+
+
+def test_at_a_shot_cut_no_track_continues_by_position() -> None:
+    tracker = FaceTracker(25.0, TrackerConfig())
+    for index in range(40):
+        tracker.update(index, dets(box_at(200)), new_shot=index == 20)
+    out = tracker.finish(40)
+    assert tracker.cuts == [20]
+    first, second = out.track_id[out.frame_index < 20], out.track_id[out.frame_index >= 20]
+    assert set(first.tolist()) == {0} and set(second.tolist()) == {1}
+    # Finishing again (e.g. with other stitching thresholds) gives the same answer.
+    again = tracker.finish(40)
+    assert again.track_id.tolist() == out.track_id.tolist()
+
+
+def test_across_a_cut_between_detections_boxes_are_held_not_slid() -> None:
+    """Detecting every 2nd frame with a cut at an undetected frame: each side keeps its own box."""
+    tracker = FaceTracker(25.0, TrackerConfig(), detect_every=2)
+    for index in range(40):
+        found = (dets(box_at(100)) if index < 21 else dets(box_at(400))) if index % 2 == 0 else None
+        tracker.update(index, found, new_shot=index == 21)
+    out = tracker.finish(40)
+    at = {
+        int(f): (int(t), float(x))
+        for f, t, x in zip(out.frame_index, out.track_id, out.xyxy[:, 0], strict=True)
+    }
+    assert at[20] == (0, 100.0)
+    assert at[21] == (1, 400.0)  # the new shot's first frame, never seen by the detector, is covered
+    assert at[21][0] != at[20][0]

@@ -18,6 +18,7 @@ from tasks.document.build import build_document
 from tasks.lake.batch import VideoBatch
 from tasks.settings import DetectorSettings
 from tasks.video.probe import VideoInfo
+from tests.support.results import shots_at
 
 
 def synthetic_video_id(seed: int) -> str:
@@ -34,7 +35,8 @@ def synthetic_result(
     height: int = 360,
     settings: DetectorSettings | None = None,
 ) -> VideoResult:
-    """A video of ``frames`` frames where ``faces`` tracks each cover a random stretch (some overlap)."""
+    """A video of ``frames`` frames where ``faces`` tracks each cover a random stretch (some overlap), cut
+    into one to three shots."""
     rng = np.random.default_rng(seed)
     rows: list[tuple[int, int, float, float, float, float, float]] = []
     for face_id in range(faces):
@@ -69,6 +71,7 @@ def synthetic_result(
         track_id=[order[int(f)] for f in arr[:, 1]],
         observed=rng.random(n) > 0.3,  # some boxes filled in by the tracker
     ).sorted()
+    cuts = sorted({int(c) for c in rng.integers(1, frames, size=seed % 3)}) if frames > 1 else []
     info = VideoInfo(
         path=f"/videos/synthetic-{seed}.mp4",
         size_bytes=1_000_000 + seed,
@@ -92,6 +95,7 @@ def synthetic_result(
         frames_decoded=frames,
         elapsed_seconds=frames / 50.0,
         stats={},
+        shots=shots_at(cuts, frames, frame_rate),
     )
 
 

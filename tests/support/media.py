@@ -23,6 +23,52 @@ def astronaut_face() -> np.ndarray:
     return np.ascontiguousarray(rgb[:, :, ::-1])
 
 
+@lru_cache(maxsize=8)
+def lfw_face(index: int = 0, size: int = 150) -> np.ndarray:
+    """Another person: a small grey LFW crop shipped by scikit-image (25x25), scaled up, as BGR."""
+    import cv2
+    from skimage import data
+
+    grey = (data.lfw_subset()[index] * 255).astype(np.uint8)
+    grey = cv2.resize(grey, (size, size), interpolation=cv2.INTER_CUBIC)
+    return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+
+
+def scaled(face: np.ndarray, height: int) -> np.ndarray:
+    import cv2
+
+    width = round(face.shape[1] * height / face.shape[0])
+    return cv2.resize(face, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def backdrop(width: int, height: int, hue: int) -> np.ndarray:
+    """A plain BGR background of one colour family (different hues make a hard cut obvious)."""
+    import cv2
+
+    hsv = np.empty((height, width, 3), np.uint8)
+    hsv[..., 0] = hue
+    hsv[..., 1] = 90
+    hsv[..., 2] = np.linspace(70, 190, width, dtype=np.uint8)[None, :]
+    return cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR)
+
+
+def paste(frame: np.ndarray, face: np.ndarray, x: int, y: int) -> np.ndarray:
+    """``face`` drawn onto ``frame`` with its top-left corner at (x, y), clipped to the frame."""
+    h, w = face.shape[:2]
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(frame.shape[1], x + w), min(frame.shape[0], y + h)
+    if x1 > x0 and y1 > y0:
+        frame[y0:y1, x0:x1] = face[y0 - y : y1 - y, x0 - x : x1 - x]
+    return frame
+
+
+def write_frames(path: str | os.PathLike[str], frames: list[np.ndarray], fps: int = 25) -> str:
+    """Encode BGR frames as an H.264 file (real FFmpeg, as a user's video would be)."""
+    from tasks.video.encode import write_video as encode
+
+    return encode(path, iter(frames), fps, codec="libx264", options={"preset": "ultrafast", "crf": "20"})
+
+
 def face_frame(
     index: int, width: int = 640, height: int = 360, speed: int = 3, face_height: int = 200
 ) -> np.ndarray:

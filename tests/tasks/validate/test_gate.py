@@ -76,9 +76,17 @@ def edit_document(change: Callable[[dict[str, Any]], object]) -> Break:
     return lambda batch: change(batch.document) and None
 
 
+def drop_rows(table: str, where: pl.Expr) -> Break:
+    def apply(batch: VideoBatch) -> None:
+        batch.tables[table] = batch.tables[table].filter(~where)
+
+    return apply
+
+
 FRAME_3 = pl.col("frame_index") == 3
 FACE_1 = pl.col("face_id") == 1
 FIRST_FACE_1 = FACE_1 & (pl.col("frame_index") == 5)
+SHOT = [pl.col("shot_index") == index for index in range(3)]  # the good batch's shots: 0-11, 12-29, 30-44
 
 # The breaks the issue names, one batch each: each must fail the gate, land in quarantine and leave the
 # published tables alone. name -> (how to break a correct batch, expectations that must be among the failed).
@@ -134,7 +142,11 @@ ISSUE_CASES: dict[str, tuple[Break, set[str]]] = {
     "negative frame count": (setter("videos", "frame_count", -1), {"videos: frame_count_at_least_0"}),
     "video id not hex": (
         lambda b: [set_where(b, t, "video_id", b.video_id.upper()) for t in SUITE_TABLES] and None,
-        {"videos: video_id_is_sha256_hex", "face_events: video_id_is_sha256_hex"},
+        {
+            "videos: video_id_is_sha256_hex",
+            "face_events: video_id_is_sha256_hex",
+            "shots: video_id_is_sha256_hex",
+        },
     ),
     "facesDetected wrong": (
         setter("videos", "faces_detected", 3),
@@ -148,6 +160,24 @@ ISSUE_CASES: dict[str, tuple[Break, set[str]]] = {
         setter("fragments", "duration", 9_500, pl.col("fragment_index") == 1),
         {"fragments: events_times_interval_is_duration"},
     ),
+    "shot ends before it starts": (
+        setter("shots", "last_frame", 10, SHOT[1]),
+        {"shots: last_frame_not_before_first", "videos: shots_cover_grid"},
+    ),
+    "gap between shots": (
+        setter("shots", "first_frame", 13, SHOT[1]),
+        {"shots: shots_contiguous", "videos: shots_cover_grid"},
+    ),
+    "shots miss the end of the video": (drop_rows("shots", SHOT[2]), {"videos: shots_cover_grid"}),
+    "shot ends after the video": (
+        setter("shots", "last_frame", 45, SHOT[2]),
+        {"shots: last_frame_inside_grid", "videos: shots_cover_grid"},
+    ),
+    "duplicated shot": (duplicate_row("shots", 1), {"shots: one_row_per_shot"}),
+    "shot ends before it starts in time": (
+        setter("shots", "end_seconds", 0.4, SHOT[1]),
+        {"shots: end_after_start"},
+    ),
     "document box leaves frame": (
         edit_document(lambda d: d["fragments"][0]["events"][5][1].update(x=0.8)),
         {"contract: box-inside-frame"},
@@ -158,7 +188,7 @@ ISSUE_CASES: dict[str, tuple[Break, set[str]]] = {
     ),
 }
 
-# The suites' further expectations. GX costs ~5 ms per expectation per video (all four suites run on
+# The suites' further expectations. GX costs ~5 ms per expectation per video (all the suites run on
 # every batch), so these breaks are grouped: each group breaks distinct rows or columns of one batch, and
 # every expectation it aims at must be among the failed ones.
 EXTRA_GROUPS: dict[str, tuple[list[Break], set[str]]] = {
@@ -210,7 +240,7 @@ EXTRA_GROUPS: dict[str, tuple[list[Break], set[str]]] = {
     ),
     "no videos row": (
         [lambda b: b.tables.update(videos=b.tables["videos"].clear())],
-        {"videos: at_least_one_video", "face_events: event_video_in_videos"},
+        {"videos: at_least_one_video", "face_events: event_video_in_videos", "shots: shot_video_in_videos"},
     ),
     "fragments extras": (
         [
@@ -261,6 +291,14 @@ EXTRA_GROUPS: dict[str, tuple[list[Break], set[str]]] = {
         },
     ),
     "negative track id": ([setter("faces", "face_id", -1, FACE_1)], {"faces: face_id_at_least_0"}),
+    "shots extras": (
+        [
+            setter("shots", "first_frame", -1, SHOT[0]),
+            setter("shots", "start_seconds", -0.1, SHOT[0]),
+            setter("shots", "shot_index", 5, SHOT[2]),  # shots 0, 1, 5: a gap in the numbering
+        ],
+        {"shots: first_frame_at_least_0", "shots: start_seconds_at_least_0", "shots: shot_index_is_position"},
+    ),
 }
 
 # Expectations about the schema itself (columns, types, nulls) are exercised by their own tests below.
@@ -318,7 +356,7 @@ def test_correct_batch_passes_with_a_result_row_per_expectation(published: Publi
 
 
 def test_published_batch_is_in_the_lake_with_its_validations(published: PublishedLake) -> None:
-    assert published.rows == {"face_events": 45, "fragments": 5, "faces": 2, "videos": 1}
+    assert published.rows == {"face_events": 45, "fragments": 5, "faces": 2, "shots": 3, "videos": 1}
     validations = pl.read_delta(validations_uri(published.lake))
     assert validations.filter(pl.col("video_id") == good_batch("published").video_id)["success"].all()
     assert quarantine.quarantined_video_ids(published.lake) == []
@@ -343,6 +381,29 @@ def test_broken_batch_fails_gate_lands_in_quarantine_and_publishes_nothing(
     assert {f"{s}: {e}" for s, e in failed_rows.select("suite", "expectation").iter_rows()} == set(
         outcome.failed
     )
+
+
+def test_a_bad_shots_batch_is_quarantined_and_no_shot_is_published(tmp_path: Any) -> None:
+    """A shot whose last frame comes before its first: the gate refuses the whole batch, the published
+    ``shots`` table keeps exactly the rows it had, and the refused shots wait in ``quarantine/shots``."""
+    lake = Lake(str(tmp_path / "lake"))
+    good = good_batch("published shots")
+    assert audit_and_publish(lake, good).success
+    before = pl.read_delta(lake.table_uri("shots")).sort("video_id", "shot_index")
+    version = DeltaTable(lake.table_uri("shots")).version()
+
+    bad = good_batch("bad shots")
+    setter("shots", "last_frame", 10, SHOT[1])(bad)
+    outcome = audit_and_publish(lake, bad)
+
+    assert not outcome.success
+    assert "shots: last_frame_not_before_first" in outcome.failed
+    assert DeltaTable(lake.table_uri("shots")).version() == version
+    after = pl.read_delta(lake.table_uri("shots")).sort("video_id", "shot_index")
+    assert after.equals(before) and set(after["video_id"]) == {good.video_id}
+    assert bad.video_id not in set(pl.read_delta(lake.table_uri("videos"))["video_id"])
+    held = quarantine.load_quarantined_batch(lake, bad.video_id).tables["shots"].sort("shot_index")
+    assert held.equals(bad.tables["shots"].sort("shot_index"))
 
 
 @pytest.mark.parametrize("group", list(EXTRA_GROUPS))

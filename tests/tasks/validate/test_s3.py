@@ -13,6 +13,7 @@ from tasks.validate import quarantine
 from tasks.validate.gate import audit_and_publish
 from tasks.validate.results_table import table_uri as validations_uri
 from tasks.validate.revalidate import revalidate
+from tasks.validate.suites import SUITE_TABLES
 from tests.support.servers import use_s3
 from tests.support.validate_batches import good_batch
 
@@ -48,4 +49,4 @@ def test_gate_quarantine_validations_and_docs_on_s3(s3: Any) -> None:
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="lake/docs/")["Contents"]]
     assert "lake/docs/index.html" in keys
     pages = [k for k in keys if k.startswith("lake/docs/validations/") and k.endswith(".html")]
-    assert len(pages) == 4  # one page per suite
+    assert len(pages) == len(SUITE_TABLES)  # one page per suite
