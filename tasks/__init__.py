@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # for type checkers; at run time __getattr__ imports each nam
     from tasks.validate.revalidate import revalidate
     from tasks.video.content_id import video_id
     from tasks.video.probe import VideoInfo, probe
+    from tasks.video.shots import Shot
 
 _SOURCES = {
     "VideoResult": "tasks.detect.result",
@@ -76,6 +77,7 @@ _SOURCES = {
     "revalidate": "tasks.validate.revalidate",
     "video_id": "tasks.video.content_id",
     **dict.fromkeys(["VideoInfo", "probe"], "tasks.video.probe"),
+    "Shot": "tasks.video.shots",
 }
 
 __getattr__ = lazy_exports(__name__, _SOURCES)

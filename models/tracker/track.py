@@ -30,6 +30,7 @@ class Track:
     embeddings: list[np.ndarray] = field(default_factory=list)
     embedded_at: int = -1  # frame of the last embedding tried (-1: never)
     resumed: bool = False  # found again after being lost (not a flicker): worth a fresh look at who this is
+    confident_at: int = -1  # frame of the latest confident sighting (low-score ones only extend a track)
     close: bool = False  # touching another face at the latest look (where ids can swap)
 
     def observe(

