@@ -1,10 +1,12 @@
 """Accuracy of `facetrack detect` on the ground-truthed dev clips and FDDB, with the corpus' own scorers.
 
     uv run python bench/accuracy.py [--threshold T] [--input-size S] [--detect-every N] [--clips a,b] [--fddb]
+                                    [--sweep]
 
 Prints one row per tracking clip (recall, precision, IDF1, id switches, ids per identity, facesDetected
 error) and, with --fddb, FDDB dev TPR at 100/500/1000 false positives and AP for the default input size
-and for full resolution side by side.
+and for full resolution side by side. With --sweep, then the identity sweep of ``bench/identity.py``
+(similarities of one person and of two, the stitching thresholds' table, shot cuts, identity cost).
 """
 
 from __future__ import annotations
@@ -118,6 +120,7 @@ def main() -> None:
     parser.add_argument("--fddb-only", action="store_true")
     parser.add_argument("--fddb-sizes", default="", help="input sizes to score on FDDB, e.g. 320,480,640,0")
     parser.add_argument("--json", help="write the per-clip metrics here")
+    parser.add_argument("--sweep", action="store_true", help="then bench/identity.py's threshold sweep")
     args = parser.parse_args()
     if not args.fddb_only:
         rows = run_tracking(args)
@@ -127,6 +130,11 @@ def main() -> None:
     if args.fddb or args.fddb_only:
         sizes = [int(v) for v in args.fddb_sizes.split(",")] if args.fddb_sizes else [args.input_size, 0]
         run_fddb(sizes, threshold=0.05)
+    if args.sweep:
+        import identity
+
+        print()
+        identity.main([*(["--clips", args.clips] if args.clips else [])])
 
 
 if __name__ == "__main__":

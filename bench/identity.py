@@ -1,13 +1,16 @@
 """Identity on the dev clips: how alike tracklets of one person and of two people are, and the sweep of
 the stitching thresholds that chose the defaults.
 
-    uv run python bench/identity.py [--clips a,b] [--merge 0.35,0.4,...] [--margin 0.05,0.1,...]
+    uv run python bench/identity.py [--clips a,b] [--merge 0.45,0.55,...] [--margin 0,0.1,...]
+                                    [--gates [--gates-exclude a,b]]
 
 For every clip of ../shared/data/corpus/dev/tracking (new clips are picked up by themselves), the engine
 runs once at default settings; its tracklets (before offline stitching) are labelled with the true person
 they overlap most, and the similarity of every pair never on screen together is printed
 as two distributions: same person, different people (template similarity: the cosine of the tracklets'
-normalized mean embeddings, as the stitcher compares them). Then the same tracker is finished again for every
+normalized mean embeddings, as the stitcher compares them). With --gates, a second pass also embeds the
+faces the quality gate refuses and prints, per candidate gate, the share of faces kept and how alike
+faces of one person and of two people are. Then the same tracker is finished again for every
 (merge similarity, margin) pair and scored with the corpus' scorer: IDF1, ids per person and ids given to
 two or more people (merges), per clip and summed. Also printed: shot cuts against each clip's
 ``cuts_at_frames`` (precision and recall), and the identity work's share of the engine's time (embedding +
@@ -64,6 +67,79 @@ def pair_similarities(tracklets: list, labels: list[int]) -> tuple[list[float], 
     return same, different
 
 
+class RecordingEmbedder:
+    """The tracker's embedder, also embedding the faces the gate refuses, each kept with its true person.
+
+    Its tracker is made with no size limit, so faces of every size are tried; what the tracker gets back
+    is what the default gate lets through, as in a normal run. The record is for the gate table.
+    """
+
+    def __init__(self, inner, gt_path: str) -> None:
+        from evalkit_common import read_mot
+
+        from models.identity import QualityGate
+
+        self.inner, self.gt, self.tracker, self.gate = inner, read_mot(gt_path), None, QualityGate()
+        self.faces: list[tuple[int, float, float, float, np.ndarray]] = []  # label, size, sharp, bright, v
+
+    def embed(self, image, boxes, landmarks, gate=None):
+        from evalkit_common import iou_matrix_xywh
+
+        from models.identity.embedder import FaceEmbeddings
+
+        everything = self.inner.embed(image, boxes, landmarks, None)
+        rows = self.gt.get(self.tracker.frame + 1, [])
+        for k, box in enumerate(boxes):
+            label = -1
+            if rows:
+                iou = iou_matrix_xywh(np.array([[box[0], box[1], box[2] - box[0], box[3] - box[1]]]),
+                                      np.array([r[1:5] for r in rows]))[0]  # fmt: skip
+                label = rows[int(iou.argmax())][0] if iou.max() >= 0.5 else -1
+            self.faces.append((label, float(everything.face_size[k]), float(everything.sharpness[k]),
+                               float(everything.brightness[k]), everything.vectors[k]))  # fmt: skip
+        trusted = self.gate.passes(everything.face_size, everything.sharpness, everything.brightness)
+        vectors = np.where(trusted[:, None], everything.vectors, 0.0).astype(np.float32)
+        return FaceEmbeddings(vectors, trusted, everything.norms, everything.face_size, everything.sharpness,
+                              everything.brightness)  # fmt: skip
+
+
+def gate_table(faces_by_clip: dict[str, list]) -> None:
+    """For candidate gates: faces kept, and how alike one person's faces and two people's faces are."""
+    from models.identity import QualityGate
+
+    default = QualityGate()
+    gates = [("no gate", QualityGate(0, 0, 0, 255))]
+    sizes, sharpness = (0.0, 25.0, 40.0, 60.0), (0.0, default.min_sharpness, 20.0)
+    gates += [(f"size >= {size:.0f}, sharpness >= {sharp:.0f}", QualityGate(size, sharp))
+              for size in sizes for sharp in sharpness]  # fmt: skip
+    print("\nper-face similarity by quality gate (pairs of faces in one clip; default gate: "
+          f"size >= {default.min_face:.0f}, sharpness >= {default.min_sharpness:.0f}, "
+          f"brightness {default.min_brightness:.0f}-{default.max_brightness:.0f})")  # fmt: skip
+    for name, gate in gates:
+        same: list[np.ndarray] = []
+        diff: list[np.ndarray] = []
+        kept = total = 0
+        for faces in faces_by_clip.values():
+            faces = [f for f in faces if f[0] >= 0]
+            total += len(faces)
+            sizes, sharp, bright = (np.array([f[i] for f in faces]) for i in (1, 2, 3))
+            keep = gate.passes(sizes, sharp, bright) if faces else np.zeros(0, bool)
+            chosen = [f for f, k in zip(faces, keep, strict=True) if k]
+            kept += len(chosen)
+            if len(chosen) < 2:
+                continue
+            vectors = np.array([f[4] for f in chosen])
+            labels = np.array([f[0] for f in chosen])
+            similarity = vectors @ vectors.T
+            upper = np.triu(np.ones_like(similarity, bool), 1)
+            same.append(similarity[upper & (labels[:, None] == labels[None, :])])
+            diff.append(similarity[upper & (labels[:, None] != labels[None, :])])
+        s, d = np.concatenate(same), np.concatenate(diff)
+        print(f"  {name:32s} kept {kept / max(total, 1):5.1%}  one person: p1 {np.percentile(s, 1):.2f} "
+              f"median {np.median(s):.2f}  two people: p99.9 {np.percentile(d, 99.9):.2f} "
+              f"max {d.max():.2f}")  # fmt: skip
+
+
 def template(embeddings: list) -> np.ndarray:
     """A tracklet's template, as the stitcher compares them: its mean embedding, normalized."""
     mean = np.mean(embeddings, axis=0)
@@ -78,7 +154,7 @@ def describe(values: list[float]) -> str:
             f"p95 {np.percentile(v, 95):.2f}  max {v.max():.2f}")  # fmt: skip
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     require_shared()
     from score_tracking import score
 
@@ -91,9 +167,12 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--clips", default="")
-    parser.add_argument("--merge", default="0.3,0.35,0.4,0.45,0.5,0.55")
-    parser.add_argument("--margin", default="0,0.05,0.1,0.15")
-    args = parser.parse_args()
+    parser.add_argument("--merge", default="0.45,0.55,0.65")
+    parser.add_argument("--margin", default="0,0.1,0.2")
+    parser.add_argument("--gates", action="store_true", help="also print the quality gate table (2nd pass)")
+    parser.add_argument("--gates-exclude", default="",
+                        help="clips left out of the gate table (truth giving a person 2 ids)")  # fmt: skip
+    args = parser.parse_args(argv)
     merges = [float(v) for v in args.merge.split(",")]
     margins = [float(v) for v in args.margin.split(",")]
     settings = DetectorSettings()
@@ -102,6 +181,7 @@ def main() -> None:
     all_same: list[float] = []
     all_diff: list[float] = []
     sweep: dict[tuple[float, float], list[dict]] = {}
+    faces_by_clip: dict[str, list] = {}
     identity_seconds = engine_seconds = 0.0
     cuts_found = cuts_true = cuts_right = 0
     for name in clips:
@@ -111,6 +191,15 @@ def main() -> None:
         info = probe(video)
         tracker = FaceTracker(float(info.frame_rate), base, settings.detect_every, cached_embedder())
         result = detect_track(video, settings, info=info, tracker=tracker)
+        if args.gates and name not in args.gates_exclude.split(","):
+            # A second pass whose embedder also embeds the refused faces (so it costs more: timed apart).
+            recorder = RecordingEmbedder(cached_embedder(), gt)
+            every_size = replace(base, quality=replace(base.quality, min_face=0.0))
+            recorder.tracker = FaceTracker(
+                float(info.frame_rate), every_size, settings.detect_every, recorder
+            )
+            detect_track(video, settings, info=info, tracker=recorder.tracker)
+            faces_by_clip[name] = recorder.faces
         share = result.stats["identity_seconds"] / result.elapsed_seconds
         identity_seconds += result.stats["identity_seconds"]
         engine_seconds += result.elapsed_seconds
@@ -146,6 +235,8 @@ def main() -> None:
     recall = cuts_right / cuts_true if cuts_true else 1.0
     print(f"shot cuts: {cuts_found} found, {cuts_true} true, "
           f"precision {precision:.3f}, recall {recall:.3f} (±1 frame)")  # fmt: skip
+    if args.gates:
+        gate_table(faces_by_clip)
     print(f"all clips: same person      {describe(all_same)}")
     print(f"all clips: different people {describe(all_diff)}")
     print(f"\nsweep (defaults: merge {base.merge_similarity}, margin {base.merge_margin}; split "

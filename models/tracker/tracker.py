@@ -17,12 +17,14 @@ What makes ids right rather than merely stable:
 Who a face *is* comes from a face-recognition embedding (``models.identity``), never from position alone:
 - at a shot cut (``update(new_shot=True)``) every track ends: the next shot's faces start new tracklets,
   and only their embeddings can give them an earlier id back (offline, in ``stitch``);
-- a confirmed face is embedded when its track starts, when it is found again after a gap, when it is
-  starts or stops touching another face (where ids can swap), and otherwise after 1, 2, 4, 8 … seconds
-  (at most every 8 s: a steady face needs few looks, and crowds stay affordable) — one batch per frame;
+- a confirmed face is embedded when its track is confirmed, when it is found again after being lost or
+  after a run of low-score sightings, when it starts or stops touching another face (where ids can
+  swap), and otherwise after 1, 2, 4 and then every 8 seconds (a steady face needs few looks, and crowds
+  stay affordable) — the faces of one frame in one batch;
 - within a shot, a sighting whose embedding is clearly another person's (faces crossing, a cut the cut
   detector missed) does not extend the track: the track ends there and the sighting starts a new one;
-- at the end, tracklets that are never on screen together merge when their embeddings agree (``stitch``).
+- at the end, tracklets that are never on screen together merge when their embeddings agree, and a lone
+  face lost for an instant continues (``stitch``).
 Only embeddings that pass the quality gate (``QualityGate``) may split or merge anything.
 """
 
@@ -61,7 +63,7 @@ class TrackerConfig:
     # Identity (face embeddings; cosine similarity). Chosen by bench/identity.py's sweep on the dev corpus.
     embed_seconds: float = 1.0  # first re-look at a steady face after this long, then twice as long each time
     split_similarity: float = 0.3  # a sighting this unlike all of a track's recent faces is someone else
-    merge_similarity: float = 0.55  # tracklets apart in time this alike on average are one person ...
+    merge_similarity: float = 0.55  # tracklets apart in time with templates this alike are one person ...
     merge_margin: float = 0.2  # ... if neither is within this of a third, known-different person
     quality: QualityGate = field(default_factory=QualityGate)
 
@@ -136,6 +138,11 @@ class FaceTracker:
         self._associate(frame, dets)
         self._embed(frame, dets)
         self._retire(frame)
+
+    @property
+    def frame(self) -> int:
+        """The frame of the latest ``update`` (-1 before the first)."""
+        return self._frame
 
     @property
     def tracklets(self) -> list[Track]:
