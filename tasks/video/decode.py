@@ -61,6 +61,19 @@ def display_turns(rotation: int) -> int:
     return (round(rotation / 90) % 4) if rotation % 90 == 0 else 0
 
 
+HELD_BYTES = 256 * 2**20  # at most this much decoded picture waits in the queue
+
+
+def waiting_frames(info: VideoInfo) -> int:
+    """How many frames may wait in the queue: 16, fewer for huge pictures.
+
+    Detected frames keep their full-resolution picture (still YUV, ~1.5 bytes a pixel) until the tracker
+    has looked at them, so an 8K stream would otherwise hold hundreds of megabytes.
+    """
+    picture = max(1, info.width * info.height) * 1.5
+    return int(max(2, min(16, HELD_BYTES // picture)))
+
+
 class FrameReader:
     """Iterate ``DecodedFrame``s from a decoding thread. Use as a context manager so the thread stops."""
 
@@ -69,14 +82,14 @@ class FrameReader:
         info: VideoInfo,
         input_shape: tuple[int, int],
         detect_every: int = 1,
-        queue_size: int = 16,
+        queue_size: int | None = None,
     ):
         self.info = info
         self.turns = display_turns(info.rotation)
         width, height = input_shape  # display orientation
         self.scaled_size = (height, width) if self.turns % 2 else (width, height)  # stored orientation
         self.detect_every = max(1, detect_every)
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size)
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=queue_size or waiting_frames(info))
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="facetrack-decode", daemon=True)
 
