@@ -31,30 +31,38 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import OUT, TRACKING, require_shared, tracking_clips
 
 
+def true_identity(rows: list, box: np.ndarray) -> int:
+    """The annotated person (MOT rows of one frame) a box overlaps with IoU >= 0.5, -1 for none."""
+    from evalkit_common import iou_matrix_xywh
+
+    if not rows:
+        return -1
+    truth = np.array([r[1:5] for r in rows], np.float64)
+    iou = iou_matrix_xywh(np.array([[box[0], box[1], box[2] - box[0], box[3] - box[1]]]), truth)[0]
+    return int(rows[int(iou.argmax())][0]) if iou.max() >= 0.5 else -1
+
+
 def label_tracklets(tracklets: list, gt_path: str) -> list[int]:
     """The true identity each tracklet overlaps most (IoU >= 0.5), -1 for none (a face nobody annotated)."""
-    from evalkit_common import iou_matrix_xywh, read_mot
+    from evalkit_common import read_mot
 
     gt = read_mot(gt_path)
     labels = []
     for track in tracklets:
         votes: dict[int, int] = {}
         for frame, box in zip(track.frames, track.boxes, strict=True):
-            rows = gt.get(frame + 1, [])
-            if not rows:
-                continue
-            truth = np.array([r[1:5] for r in rows], np.float64)
-            mine = np.array([[box[0], box[1], box[2] - box[0], box[3] - box[1]]])
-            iou = iou_matrix_xywh(mine, truth)[0]
-            if iou.max() >= 0.5:
-                ident = rows[int(iou.argmax())][0]
+            ident = true_identity(gt.get(frame + 1, []), box)
+            if ident >= 0:
                 votes[ident] = votes.get(ident, 0) + 1
         labels.append(max(votes, key=lambda k: votes[k]) if votes else -1)
     return labels
 
 
 def pair_similarities(tracklets: list, labels: list[int]) -> tuple[list[float], list[float]]:
-    """Template similarity of labelled tracklet pairs never on screen together: (same, different)."""
+    """Template similarity (``stitching.template``, what the stitcher compares) of labelled tracklet
+    pairs never on screen together: (same, different)."""
+    from models.tracker.stitching import template
+
     same, different = [], []
     usable = [(t, lab) for t, lab in zip(tracklets, labels, strict=True) if t.embeddings and lab >= 0]
     for a in range(len(usable)):
@@ -83,20 +91,13 @@ class RecordingEmbedder:
         self.faces: list[tuple[int, float, float, float, np.ndarray]] = []  # label, size, sharp, bright, v
 
     def embed(self, image, boxes, landmarks, gate=None):
-        from evalkit_common import iou_matrix_xywh
-
         from models.identity.embedder import FaceEmbeddings
 
         everything = self.inner.embed(image, boxes, landmarks, None)
         rows = self.gt.get(self.tracker.frame + 1, [])
         for k, box in enumerate(boxes):
-            label = -1
-            if rows:
-                iou = iou_matrix_xywh(np.array([[box[0], box[1], box[2] - box[0], box[3] - box[1]]]),
-                                      np.array([r[1:5] for r in rows]))[0]  # fmt: skip
-                label = rows[int(iou.argmax())][0] if iou.max() >= 0.5 else -1
-            self.faces.append((label, float(everything.face_size[k]), float(everything.sharpness[k]),
-                               float(everything.brightness[k]), everything.vectors[k]))  # fmt: skip
+            measures = everything.face_size[k], everything.sharpness[k], everything.brightness[k]
+            self.faces.append((true_identity(rows, box), *map(float, measures), everything.vectors[k]))
         trusted = self.gate.passes(everything.face_size, everything.sharpness, everything.brightness)
         vectors = np.where(trusted[:, None], everything.vectors, 0.0).astype(np.float32)
         return FaceEmbeddings(vectors, trusted, everything.norms, everything.face_size, everything.sharpness,
@@ -138,12 +139,6 @@ def gate_table(faces_by_clip: dict[str, list]) -> None:
         print(f"  {name:32s} kept {kept / max(total, 1):5.1%}  one person: p1 {np.percentile(s, 1):.2f} "
               f"median {np.median(s):.2f}  two people: p99.9 {np.percentile(d, 99.9):.2f} "
               f"max {d.max():.2f}")  # fmt: skip
-
-
-def template(embeddings: list) -> np.ndarray:
-    """A tracklet's template, as the stitcher compares them: its mean embedding, normalized."""
-    mean = np.mean(embeddings, axis=0)
-    return mean / max(float(np.linalg.norm(mean)), 1e-9)
 
 
 def describe(values: list[float]) -> str:

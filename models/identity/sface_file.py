@@ -12,6 +12,7 @@ things are fixed in memory at load, once per process:
 
 from __future__ import annotations
 
+from collections import ChainMap
 from typing import Any
 
 import numpy as np
@@ -69,9 +70,9 @@ def _fold_constant_weights(
     from onnx import helper
 
     folded: dict[str, np.ndarray] = {}
+    known = ChainMap(folded, values)  # constants so far: what was folded, then the file's initializers
     kept = []
     for node in nodes:
-        known = {**values, **folded}
         if node.op_type == "DequantizeLinear" and all(name in known for name in node.input):
             attributes = {a.name: helper.get_attribute_value(a) for a in node.attribute}
             x, scale, *zero = (known[name] for name in node.input)

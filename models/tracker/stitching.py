@@ -46,9 +46,9 @@ def stitch(
     apart = (spans[:, None, 0] > spans[None, :, 1]) | (spans[None, :, 0] > spans[:, None, 1])
     alive = np.ones(len(groups), bool)
     blocked = np.zeros_like(apart)
+    templates = sums / np.maximum(np.linalg.norm(sums, axis=1), 1e-9)[:, None]  # template() of each group
+    similarity = templates @ templates.T
     while True:
-        templates = sums / np.maximum(np.linalg.norm(sums, axis=1), 1e-9)[:, None]  # = _template per group
-        similarity = templates @ templates.T
         candidate = apart & ~blocked & alive[:, None] & alive[None, :] & (similarity >= min_similarity)
         candidate = np.triu(candidate, 1)
         if not candidate.any():
@@ -59,6 +59,9 @@ def stitch(
             continue
         groups[i] += groups[j]
         sums[i] += sums[j]
+        # Only group i changed: its template and its row of similarities, not the whole matrix.
+        templates[i] = sums[i] / max(float(np.linalg.norm(sums[i])), 1e-9)
+        similarity[i, :] = similarity[:, i] = templates @ templates[i]
         apart[i, :] &= apart[j, :]
         apart[:, i] = apart[i, :]
         blocked[i, :] = blocked[:, i] = False  # the group changed: look at its pairs again
@@ -68,11 +71,11 @@ def stitch(
 
 def continue_lone_faces(tracks: list[Track], max_gap: int, cuts: list[int], disagree: float) -> list[Track]:
     """Join a tracklet to the one that starts right after it (within ``max_gap`` frames, in the same shot)
-        when each is the only face on screen at that moment and no trusted embeddings say otherwise (their
+    when each is the only face on screen at that moment and no trusted embeddings say otherwise (their
     templates less alike than ``disagree``).
 
-        This is the one merge made without an embedding: a lone face lost for a frame or two (a whip pan, a
-        blur) and found again elsewhere can only be itself, however small or blurred it is.
+    This is the one merge made without an embedding: a lone face lost for a frame or two (a whip pan, a
+    blur) and found again elsewhere can only be itself, however small or blurred it is.
     """
     if max_gap <= 0 or len(tracks) < 2:
         return tracks
@@ -93,16 +96,18 @@ def _lone_continuation(
     end, start = a.frames[-1], b.frames[0]
     if not 0 < start - end <= max_gap or any(end < cut <= start for cut in cuts):
         return False
-    mine = set(a.frames)  # ``a`` may already be a join of several tracklets of ``everyone``
-    others = [t for t in everyone if t is not b and not set(t.frames) <= mine]
-    if any(t.frames[0] <= start and t.frames[-1] >= end for t in others):
+    # On screen over the junction: everyone whose span covers it but b and the tracklets ``a`` joined.
+    around = [t for t in everyone if t is not b and t.frames[0] <= start and t.frames[-1] >= end]
+    mine = set(a.frames)
+    if any(not set(t.frames) <= mine for t in around):
         return False  # someone else was on screen: the new face may be theirs
     if a.embeddings and b.embeddings:
-        return float(_template(a.embeddings) @ _template(b.embeddings)) >= disagree
+        return float(template(a.embeddings) @ template(b.embeddings)) >= disagree
     return True
 
 
-def _template(embeddings: list[np.ndarray]) -> np.ndarray:
+def template(embeddings: list[np.ndarray]) -> np.ndarray:
+    """A tracklet's template, what stitching compares: its mean embedding, normalized."""
     total = np.sum(embeddings, axis=0)
     unit: np.ndarray = total / max(float(np.linalg.norm(total)), 1e-9)
     return unit

@@ -29,18 +29,14 @@ class Track:
     marks: list[np.ndarray] = field(default_factory=list)
     embeddings: list[np.ndarray] = field(default_factory=list)
     embedded_at: int = -1  # frame of the last embedding tried (-1: never)
-    resumed: bool = False  # found again after being lost (not a flicker): worth a fresh look at who this is
+    resumed: bool = False  # confident again after a gap longer than a flicker: worth a fresh look
     confident_at: int = -1  # frame of the latest confident sighting (low-score ones only extend a track)
     close: bool = False  # touching another face at the latest look (where ids can swap)
 
-    def observe(
-        self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray, streak: bool, gap: int = 0
-    ) -> None:
-        """Record a sighting; ``streak`` says it follows one at the previous detector run; a ``gap``
-        (frames since the last sighting) longer than a flicker marks the track ``resumed``."""
+    def observe(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray, streak: bool) -> None:
+        """Record a sighting; ``streak`` says it follows one at the previous detector run."""
         self.kalman.update(box)
         self.hits = self.hits + 1 if streak else 1
-        self.resumed = self.resumed or (frame - self.last_frame > gap > 0)
         self.record(frame, box, score, landmarks)
 
     def record(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray) -> None:

@@ -121,8 +121,8 @@ class FaceTracker:
         ``image`` is the frame, RGB (``image_scale`` image pixels per detection pixel), or a function
         that returns it, called only when a face is to be embedded (so a full-resolution frame is
         converted a few times a second, not on every frame); with it and an embedder, faces are embedded
-        for identity. ``new_shot`` says a hard cut starts
-        a new shot at this frame: no track continues across it by position.
+        for identity. ``new_shot`` says a hard cut starts a new shot at this frame: no track continues
+        across it by position.
         """
         self._frame = frame
         self._image, self._image_scale = image, image_scale
@@ -251,25 +251,31 @@ class FaceTracker:
     def _observe(self, track: Track, frame: int, dets: Detections, index: int) -> None:
         streak = track.last_frame >= self._previous_detected
         box = dets.xyxy[index].astype(np.float64)
-        track.observe(frame, box, float(dets.confidence[index]), dets.landmarks[index], streak, self._flicker)
+        track.observe(frame, box, float(dets.confidence[index]), dets.landmarks[index], streak)
         if dets.confidence[index] >= self.config.high_threshold:
-            # Confident again after a stretch of low-score sightings only: the face may have changed
-            # hands meanwhile (blur, a zoom), so it is worth a fresh look.
+            # Confident again after a gap, or after a stretch of low-score sightings only: the face may
+            # have changed hands meanwhile (an occlusion, blur, a zoom), so it is worth a fresh look. (Lost
+            # faces are only found again by confident detections, so this covers them too.)
             track.resumed = track.resumed or frame - track.confident_at > self._flicker
             track.confident_at = frame
         self._seen_now.append((track, index))
 
     def _start(self, frame: int, dets: Detections, index: int) -> None:
         box = dets.xyxy[index].astype(np.float64)
+        track = self._new_track(frame, box, float(dets.confidence[index]), dets.landmarks[index])
+        track.confident_at = frame
+        self._seen_now.append((track, index))
+
+    def _new_track(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray) -> Track:
+        """A tentative track from one sighting, moving with the scene, added to the active ones."""
         kalman = BoxKalman(box)
         kalman.mean[4:6] = self._scene_motion(frame)
         track = Track(key=self._next_key, kalman=kalman, last_frame=frame, last_box=box,
-                       confirmed=self.config.confirm_hits <= 1)  # fmt: skip
+                      confirmed=self.config.confirm_hits <= 1)  # fmt: skip
         self._next_key += 1
-        track.record(frame, box, float(dets.confidence[index]), dets.landmarks[index])
-        track.confident_at = frame
-        self._seen_now.append((track, index))
+        track.record(frame, box, score, landmarks)
         self._active.append(track)
+        return track
 
     def _scene_motion(self, frame: int) -> np.ndarray:
         """Median velocity (px/frame) of the faces seen right now: the camera's motion, 0 when it is still.
@@ -346,15 +352,10 @@ class FaceTracker:
         _, box, score, marks = track.pop_sighting()
         self._active.remove(track)
         self._finished.append(track)
-        kalman = BoxKalman(box)
-        kalman.mean[4:6] = self._scene_motion(frame)  # not the old track's: that was following someone else
-        successor = Track(key=self._next_key, kalman=kalman, last_frame=frame, last_box=box,
-                          confirmed=self.config.confirm_hits <= 1)  # fmt: skip
-        self._next_key += 1
-        successor.record(frame, box, score, marks)
+        # The new track moves with the scene, not with the old one: that was following someone else.
+        successor = self._new_track(frame, box, score, marks)
         successor.embeddings.append(vector)
         successor.embedded_at = frame
-        self._active.append(successor)
 
     def _retire(self, frame: int) -> None:
         """Forget tracks lost for longer than the buffer; keep the confirmed ones for the output."""
