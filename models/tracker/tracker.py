@@ -38,13 +38,15 @@ import numpy as np
 
 from models.detections import Detections
 from models.identity import FaceEmbedder, QualityGate
-from models.tracker.kalman import BoxKalman
+from models.tracker.kalman import BoxKalman, cxcywh_to_xyxy
 from models.tracker.matching import iou_matrix, match
 from models.tracker.stitching import stitch
 from models.tracker.track import Track
 
 # A frame, or a function that makes it (called at most once, when a face on it is to be embedded).
 ImageSource = np.ndarray | Callable[[], np.ndarray]
+
+NEIGHBOUR_SIZES = 6.0  # faces this many face sizes apart move together (scene motion for a new face)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,29 @@ class FaceTracker:
     def frame(self) -> int:
         """The frame of the latest ``update`` (-1 before the first)."""
         return self._frame
+
+    def expected_boxes(self, frame: int) -> tuple[np.ndarray, np.ndarray]:
+        """Where the faces followed now should be on a coming ``frame``, most in need of a look first.
+
+        Returns boxes (xyxy, N x 4) and whether each face is confirmed. Boxes are the filter's prediction
+        for faces seen at the latest detector run, the last seen box for faces lost since (occluders
+        rarely move faces). Tentative faces come first (they need confident sightings to be confirmed),
+        then confirmed ones by how long ago they were last seen confidently. A detector with a budget
+        looks closer there in this order (``models.detector.schedule``), so every face gets its turn.
+        """
+        ahead = max(0, frame - self._frame)
+        tracks = sorted(
+            (t for t in self._active if frame - t.last_frame <= self.lost_frames),
+            key=lambda t: (t.confirmed, t.confident_at),
+        )
+        boxes = [
+            cxcywh_to_xyxy(t.kalman.mean[:4] + ahead * t.kalman.mean[4:8])
+            if t.last_frame >= self._last_detected_frame
+            else t.last_box
+            for t in tracks
+        ]
+        confirmed = np.array([t.confirmed for t in tracks], bool)
+        return np.asarray(boxes, np.float64).reshape(-1, 4), confirmed
 
     @property
     def tracklets(self) -> list[Track]:
@@ -269,7 +294,7 @@ class FaceTracker:
     def _new_track(self, frame: int, box: np.ndarray, score: float, landmarks: np.ndarray) -> Track:
         """A tentative track from one sighting, moving with the scene, added to the active ones."""
         kalman = BoxKalman(box)
-        kalman.mean[4:6] = self._scene_motion(frame)
+        kalman.mean[4:6] = self._scene_motion(frame, box)
         track = Track(key=self._next_key, kalman=kalman, last_frame=frame, last_box=box,
                       confirmed=self.config.confirm_hits <= 1)  # fmt: skip
         self._next_key += 1
@@ -277,14 +302,25 @@ class FaceTracker:
         self._active.append(track)
         return track
 
-    def _scene_motion(self, frame: int) -> np.ndarray:
-        """Median velocity (px/frame) of the faces seen right now: the camera's motion, 0 when it is still.
+    def _scene_motion(self, frame: int, box: np.ndarray) -> np.ndarray:
+        """Median velocity (px/frame) of the faces seen right now near ``box``: how the scene moves there.
 
         A face that enters while the camera pans moves with the scene; starting its filter at rest would
-        lose it again before it is confirmed, most of all when detecting every Nth frame.
+        lose it again before it is confirmed, most of all when detecting every Nth frame. Faces within a
+        few face sizes say how this part of the picture moves (a crowd walking past people standing, a
+        video wall); with none near, all faces on screen say how the camera moves (0 when it is still).
         """
-        moving = [t.kalman.mean[4:6] for t in self._active if t.confirmed and t.last_frame == frame]
-        return np.median(np.asarray(moving), axis=0) if moving else np.zeros(2)
+        moving = [t for t in self._active if t.confirmed and t.last_frame == frame]
+        if not moving:
+            return np.zeros(2)
+        velocities = np.array([t.kalman.mean[4:6] for t in moving])
+        centres = np.array([t.kalman.mean[:2] for t in moving])
+        size = max(box[2] - box[0], box[3] - box[1])
+        centre = (box[:2] + box[2:]) / 2
+        near = np.linalg.norm(centres - centre, axis=1) <= NEIGHBOUR_SIZES * max(size, 1.0)
+        chosen = velocities[near] if near.any() else velocities
+        motion: np.ndarray = np.median(chosen, axis=0)
+        return motion
 
     # -- identity ------------------------------------------------------------------------------------
 

@@ -148,3 +148,34 @@ def test_across_a_cut_between_detections_boxes_are_held_not_slid() -> None:
     assert at[20] == (0, 100.0)
     assert at[21] == (1, 400.0)  # the new shot's first frame, never seen by the detector, is covered
     assert at[21][0] != at[20][0]
+
+
+def test_a_face_entering_a_moving_crowd_beside_people_standing_still_is_picked_up() -> None:
+    """Scene motion is local: three faces pan left, speeding up to 20 px a frame, while four others stand
+    still; a face entering with the moving ones moves 40 px between detector runs (2/3 of its size) and
+    is still confirmed, because it starts with its neighbours' motion, not the (still) majority's."""
+
+    def panned(frame: int) -> float:  # how far the pan has gone: speeding up over 10 frames, then steady
+        return float(sum(min(20, 2 * f) for f in range(frame)))
+
+    tracker = FaceTracker(25.0, TrackerConfig(), detect_every=2)
+    still = [box_at(1400 + 150 * k, 700) for k in range(4)]
+    for frame in range(60):
+        moving = [box_at(1600 - panned(frame) + 150 * k, 100) for k in range(3)]
+        entering = [box_at(1700 - panned(frame) + panned(30), 300)] if frame >= 30 else []
+        tracker.update(frame, dets(*still, *moving, *entering) if frame % 2 == 0 else None)
+    out = tracker.finish(60)
+    newcomer = (out.xyxy[:, 1] > 250) & (out.xyxy[:, 1] < 350)
+    assert len(np.unique(out.track_id[newcomer])) == 1
+    assert np.unique(out.frame_index[newcomer]).min() == 30  # confirmed, and back-filled to its first frame
+
+
+def test_expected_boxes_put_unconfirmed_faces_first_then_the_longest_unseen() -> None:
+    tracker = FaceTracker(25.0, TrackerConfig())
+    for frame in range(5):
+        tracker.update(frame, dets(box_at(0.0), box_at(300.0)))
+    tracker.update(5, dets(box_at(300.0), box_at(600.0)))  # the first face faint-free gone; a new one
+    boxes, confirmed = tracker.expected_boxes(6)
+    assert confirmed.tolist() == [False, True, True]
+    assert boxes[0].tolist() == list(box_at(600.0))  # the tentative newcomer
+    assert boxes[1].tolist() == list(box_at(0.0))  # last seen at frame 4, before the one seen at 5
