@@ -12,7 +12,7 @@ Nothing here imports the rest of facetrack, so the detector and tracker can be u
 """
 
 from models.detections import UNTRACKED, Detections
-from models.detector import CenterFaceDetector, FaceDetector
+from models.detector import CenterFaceDetector, DetectorSchedule, FaceDetector, ScheduleConfig, ScheduledFrame
 from models.errors import ModelFileError
 from models.identity import FaceEmbedder, FaceEmbeddings, QualityGate
 from models.tracker import FaceTracker, TrackerConfig
@@ -21,11 +21,14 @@ __all__ = [
     "UNTRACKED",
     "CenterFaceDetector",
     "Detections",
+    "DetectorSchedule",
     "FaceDetector",
     "FaceEmbedder",
     "FaceEmbeddings",
     "FaceTracker",
     "ModelFileError",
     "QualityGate",
+    "ScheduleConfig",
+    "ScheduledFrame",
     "TrackerConfig",
 ]

@@ -18,6 +18,10 @@ class DetectorSettings:
     # 480 px keeps FDDB at full-resolution recall; detecting every 2nd frame doubles speed for ~1 % recall.
     input_size: int = 480  # long side, in pixels, of the image the detector sees
     detect_every: int = 2
+    # Fine passes (models.detector.schedule): tiles and regions at up to this long side, in pixels, find
+    # the faces too small for input_size; 0 = none (the detector sees only input_size).
+    fine_size: int = 1920
+    scan_seconds: float = 4.0  # the fine tiles cover the whole frame once in this time
     min_face: int = 0  # pixels (shorter box side) in the stored frame; 0 = keep all
     fragment_seconds: float = 2.0
     model_name: str = "centerface"

@@ -12,9 +12,11 @@ from flows.cli.app import app
 from flows.cli.options import (
     DEFAULTS,
     DetectEveryOption,
+    FineSizeOption,
     FragmentOption,
     InputSizeOption,
     MinFaceOption,
+    ScanSecondsOption,
     ThresholdOption,
     settings_from_options,
 )
@@ -53,11 +55,15 @@ def detect(
     threshold: ThresholdOption = DEFAULTS.threshold,
     detect_every: DetectEveryOption = DEFAULTS.detect_every,
     input_size: InputSizeOption = DEFAULTS.input_size,
+    fine_size: FineSizeOption = DEFAULTS.fine_size,
+    scan_seconds: ScanSecondsOption = DEFAULTS.scan_seconds,
     min_face: MinFaceOption = DEFAULTS.min_face,
     fragment_seconds: FragmentOption = DEFAULTS.fragment_seconds,
 ) -> None:
     """Detect and track faces in VIDEO and write the per-video JSON (Azure Media Face Detector layout)."""
-    settings = settings_from_options(threshold, detect_every, input_size, min_face, fragment_seconds)
+    settings = settings_from_options(
+        threshold, detect_every, input_size, fine_size, scan_seconds, min_face, fragment_seconds
+    )
     out = output or default_json_path(video)
     check_writable_target(out)
     summary = run_detect(video, out, settings)

@@ -18,7 +18,21 @@ DetectEveryOption = Annotated[
 ]
 InputSizeOption = Annotated[
     int,
-    typer.Option("--input-size", help="Long side (px) frames are scaled to for detection; 0 = full size."),
+    typer.Option(
+        "--input-size", help="Long side (px) of the whole-frame (coarse) detector pass; 0 = full size."
+    ),
+]
+FineSizeOption = Annotated[
+    int,
+    typer.Option(
+        "--fine-size",
+        help="Long side (px, at most the video's) of the fine passes that find small faces: tiles and "
+        "regions around small faces; 0 = none, the coarse pass only.",
+    ),
+]
+ScanSecondsOption = Annotated[
+    float,
+    typer.Option("--scan-seconds", help="The fine tiles look at every part of the frame once in this time."),
 ]
 MinFaceOption = Annotated[
     int, typer.Option("--min-face", help="Ignore faces smaller than this many pixels (0 = keep all).")
@@ -38,12 +52,20 @@ JsonDirOption = Annotated[
 
 
 def settings_from_options(
-    threshold: float, detect_every: int, input_size: int, min_face: int, fragment_seconds: float
+    threshold: float,
+    detect_every: int,
+    input_size: int,
+    fine_size: int,
+    scan_seconds: float,
+    min_face: int,
+    fragment_seconds: float,
 ) -> DetectorSettings:
     return DetectorSettings(
         threshold=threshold,
         detect_every=detect_every,
         input_size=input_size,
+        fine_size=fine_size,
+        scan_seconds=scan_seconds,
         min_face=min_face,
         fragment_seconds=fragment_seconds,
     )

@@ -13,11 +13,13 @@ from flows.cli.app import app
 from flows.cli.options import (
     DEFAULTS,
     DetectEveryOption,
+    FineSizeOption,
     FragmentOption,
     InputSizeOption,
     JsonDirOption,
     LakeOption,
     MinFaceOption,
+    ScanSecondsOption,
     ThresholdOption,
     settings_from_options,
 )
@@ -41,6 +43,8 @@ def run(
     threshold: ThresholdOption = DEFAULTS.threshold,
     detect_every: DetectEveryOption = DEFAULTS.detect_every,
     input_size: InputSizeOption = DEFAULTS.input_size,
+    fine_size: FineSizeOption = DEFAULTS.fine_size,
+    scan_seconds: ScanSecondsOption = DEFAULTS.scan_seconds,
     min_face: MinFaceOption = DEFAULTS.min_face,
     fragment_seconds: FragmentOption = DEFAULTS.fragment_seconds,
     runner: Annotated[
@@ -58,7 +62,9 @@ def run(
     """
     from tasks.lake.store import Lake
 
-    settings = settings_from_options(threshold, detect_every, input_size, min_face, fragment_seconds)
+    settings = settings_from_options(
+        threshold, detect_every, input_size, fine_size, scan_seconds, min_face, fragment_seconds
+    )
     single = len(videos) == 1
 
     def report(outcome: VideoOutcome) -> None:

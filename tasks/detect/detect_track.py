@@ -1,7 +1,11 @@
 """detect_track: one video in, every face event with a stable id out.
 
-    decode + shot cuts (background thread) → detect (every frame, or every Nth) → track (+ face embeddings)
+    decode + shot cuts (background thread) → detect (every frame, or every Nth: a coarse pass, plus fine
+    tiles and regions where small faces are, ``models.detector.schedule``) → track (+ face embeddings)
     → frame grid → stored frame
+
+The fine passes look where the tracker expects faces, so each batch is planned from the tracker's state
+after the previous one; they and the face embedder share one full-resolution picture of a frame.
 
 The result is columnar (``models.Detections``) and stays in memory for the JSON and the lake; frames
 do not.
@@ -12,7 +16,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -20,10 +24,13 @@ import numpy as np
 from models import (
     CenterFaceDetector,
     Detections,
+    DetectorSchedule,
     FaceDetector,
     FaceEmbedder,
     FaceTracker,
     ModelFileError,
+    ScheduleConfig,
+    ScheduledFrame,
     TrackerConfig,
 )
 from tasks.detect.frame_grid import to_grid, to_stored_frame
@@ -69,6 +76,10 @@ def tracker_config(settings: DetectorSettings) -> TrackerConfig:
     )
 
 
+def schedule_config(settings: DetectorSettings) -> ScheduleConfig:
+    return ScheduleConfig(fine_size=settings.fine_size, scan_seconds=settings.scan_seconds)
+
+
 def detect_track(
     path: str | os.PathLike[str],
     settings: DetectorSettings | None = None,
@@ -100,11 +111,18 @@ def detect_track(
     slots: list[int] = []
     batch: list[DecodedFrame] = []
     reader = FrameReader(info, detector.input_shape(*display_size), settings.detect_every)
+    schedule = DetectorSchedule(detector, display_size, float(info.frame_rate), settings.detect_every,
+                                schedule_config(settings))  # fmt: skip
+    fine_size = None if schedule.fine_shape == display_size else schedule.fine_shape
 
     def flush() -> None:
         detected = [f for f in batch if f.image is not None]
-        images = [f.image for f in detected if f.image is not None]
-        results = detector.detect_batch(images, display_size, config.low_threshold)
+        scheduled = [
+            ScheduledFrame(f.image, partial(f.picture, fine_size), *tracker.expected_boxes(f.index))
+            for f in detected
+            if f.image is not None
+        ]
+        results = schedule.detect(scheduled, config.low_threshold, config.new_track_threshold)
         by_index: dict[int, Detections] = {f.index: d for f, d in zip(detected, results, strict=True)}
         for frame in batch:
             # Faces are embedded from the full-resolution frame (boxes are in its pixels: scale 1).
@@ -124,7 +142,8 @@ def detect_track(
     if not slots:
         raise BadInputError(f"{os.path.basename(info.path)}: no frame could be decoded")
     _check_complete(info, len(slots))
-    result = result_of(tracker, info, settings, slots, {"provider": getattr(detector, "provider", "")})
+    stats = {"provider": getattr(detector, "provider", ""), "fine_windows": schedule.windows_run}
+    result = result_of(tracker, info, settings, slots, stats)
     result.elapsed_seconds = time.perf_counter() - started
     if progress:
         progress(len(slots), len(slots), result.faces_detected)
@@ -158,6 +177,10 @@ def _check_settings(settings: DetectorSettings) -> None:
         raise BadInputError(f"--detect-every must be at least 1, got {settings.detect_every}")
     if settings.input_size != 0 and not 64 <= settings.input_size <= 8192:
         raise BadInputError(f"--input-size must be 0 (full size) or 64..8192, got {settings.input_size}")
+    if settings.fine_size != 0 and not 64 <= settings.fine_size <= 8192:
+        raise BadInputError(f"--fine-size must be 0 (no fine passes) or 64..8192, got {settings.fine_size}")
+    if not 0.1 <= settings.scan_seconds <= 3600:
+        raise BadInputError(f"--scan-seconds must be between 0.1 and 3600, got {settings.scan_seconds}")
     if settings.min_face < 0:
         raise BadInputError(f"--min-face must be >= 0, got {settings.min_face}")
     if not settings.fragment_seconds > 0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -34,13 +34,32 @@ class DecodedFrame:
     new_shot: bool = False  # a hard cut: this frame starts a new shot (tasks.video.shots)
     source: Any = None  # the decoded av.VideoFrame of a detected frame, still YUV: ``full_image`` converts it
     turns: int = 0  # quarter turns that show the source upright
+    _pictures: dict[tuple[int, int] | None, np.ndarray] = field(
+        default_factory=dict, repr=False, compare=False
+    )  # converted pictures, by size (``picture``)
 
     def full_image(self) -> np.ndarray:
-        """This frame at full resolution, RGB, upright. Converted only when asked: face embeddings want
-        more pixels than the detector's input has, but only on a few frames a second."""
+        """This frame at full resolution, RGB, upright. Converted only when asked (face embeddings and
+        the detector's fine passes want more pixels than the coarse input has, on few frames), once."""
+        return self.picture(None)
+
+    def picture(self, size: tuple[int, int] | None) -> np.ndarray:
+        """This frame upright, RGB, at ``size`` (width, height as displayed; None: full resolution).
+
+        Converted from the decoded YUV frame by swscale on first use and kept with the frame, so the
+        detector's fine passes and the face embedder share one conversion.
+        """
         if self.source is None:
             raise ValueError(f"frame {self.index} kept no full-resolution picture")
-        return upright(self.source.to_ndarray(format="rgb24"), self.turns)
+        if size not in self._pictures:
+            if size is None:
+                rgb = self.source.to_ndarray(format="rgb24")
+            else:
+                width, height = (size[1], size[0]) if self.turns % 2 else size  # stored orientation
+                rgb = self.source.reformat(width=width, height=height, format="rgb24",
+                                           interpolation="AREA").to_ndarray()  # fmt: skip
+            self._pictures[size] = upright(rgb, self.turns)
+        return self._pictures[size]
 
 
 def frame_slot(pts: int | None, info: VideoInfo, previous: int) -> int:
