@@ -96,6 +96,9 @@ def test_bad_settings_and_unwritable_output_are_refused_before_work(
 ) -> None:
     code, _, stderr = run_cli(["detect", clip, "-o", str(tmp_path / "x.json"), "--threshold", "1.5"], capsys)
     assert code == 2 and "--threshold" in stderr
+    for option, value in (("--fine-size", "10"), ("--scan-seconds", "0")):
+        code, _, stderr = run_cli(["detect", clip, "-o", str(tmp_path / "x.json"), option, value], capsys)
+        assert code == 2 and option in stderr and len(stderr.strip().splitlines()) == 1
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")  # unwritable for root too, unlike a chmod
     code, _, stderr = run_cli(["detect", clip, "-o", str(blocker / "x.json")], capsys)
