@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from flows.cli import demo, detect, lake, run, serve, sql, validate  # noqa: F401  (they register commands)
+from flows.cli import demo, detect, lake, redact, run, serve, sql, validate  # noqa: F401  (they register commands)
 from flows.cli.app import app
 
 __all__ = ["app", "main"]

@@ -59,6 +59,14 @@ def detect(
     scan_seconds: ScanSecondsOption = DEFAULTS.scan_seconds,
     min_face: MinFaceOption = DEFAULTS.min_face,
     fragment_seconds: FragmentOption = DEFAULTS.fragment_seconds,
+    thumbnails: Annotated[
+        str | None,
+        typer.Option(
+            "--thumbnails",
+            help="Also write one JPEG per face id here (<stem>_thumb<id>.jpg, the id's best sighting), "
+            "to choose the ids for `facetrack redact --ids/--except`.",
+        ),
+    ] = None,
 ) -> None:
     """Detect and track faces in VIDEO and write the per-video JSON (Azure Media Face Detector layout)."""
     settings = settings_from_options(
@@ -66,12 +74,20 @@ def detect(
     )
     out = output or default_json_path(video)
     check_writable_target(out)
-    summary = run_detect(video, out, settings)
+    if thumbnails is not None:
+        check_writable_target(os.path.join(thumbnails, "thumbnail.jpg"))
+    summary = run_detect(video, out, settings, thumbnails=thumbnails)
     typer.echo(summary)
 
 
-def run_detect(video: str, output: str, settings: DetectorSettings, show_progress: bool | None = None) -> str:
-    """probe → detect+track → JSON, with a progress bar; returns the one-line summary."""
+def run_detect(
+    video: str,
+    output: str,
+    settings: DetectorSettings,
+    show_progress: bool | None = None,
+    thumbnails: str | None = None,
+) -> str:
+    """probe → detect+track → JSON (and thumbnails), with a progress bar; returns the one-line summary."""
     from flows.cli.progress import frame_progress
     from tasks.detect.detect_track import detect_track
     from tasks.document.build import build_document
@@ -82,7 +98,13 @@ def run_detect(video: str, output: str, settings: DetectorSettings, show_progres
     with frame_progress(Path(video).name, show_progress) as progress:
         result = detect_track(video, settings, progress=progress, info=info)
     write_json_atomic(build_document(result), output)
-    return summary_line(result, output)
+    summary = summary_line(result, output)
+    if thumbnails is not None:
+        from tasks.redact.thumbnails import write_thumbnails
+
+        written = write_thumbnails(info, result.tracks, thumbnails)
+        summary += f", {len(written)} thumbnails -> {thumbnails}"
+    return summary
 
 
 def summary_line(result: VideoResult, output: str) -> str:

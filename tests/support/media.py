@@ -122,6 +122,37 @@ def write_video(
     )
 
 
+def write_frames_with_audio(
+    path: str | os.PathLike[str], frames: list[np.ndarray], fps: int = 25, rotation: int = 0
+) -> str:
+    """BGR frames as H.264 plus an AAC tone as long as the video, interleaved, in one MP4 (a phone clip)."""
+    import av
+
+    path = os.fspath(path)
+    rate = 16000
+    with av.open(path, mode="w") as container:
+        video = container.add_stream("libx264", rate=fps)
+        video.height, video.width = frames[0].shape[:2]
+        video.pix_fmt = "yuv420p"
+        video.options = {"preset": "veryfast", "crf": "20"}
+        if rotation:
+            video.set_display_rotation(rotation)
+        audio = container.add_stream("aac", rate=rate)
+        per_frame = rate // fps
+        for index, image in enumerate(frames):
+            container.mux(
+                video.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24"))
+            )
+            t = np.arange(index * per_frame, (index + 1) * per_frame)
+            tone = (0.2 * np.sin(t * 2 * np.pi * 440 / rate)).astype(np.float32)[None, :]
+            samples = av.AudioFrame.from_ndarray(tone, format="fltp", layout="mono")
+            samples.sample_rate, samples.pts = rate, index * per_frame
+            container.mux(audio.encode(samples))
+        container.mux(video.encode())
+        container.mux(audio.encode())
+    return path
+
+
 def write_audio_only(path: str | os.PathLike[str], seconds: float = 1.0) -> str:
     """An AAC-in-MP4 file with no video stream."""
     import av

@@ -1,0 +1,99 @@
+"""masks: which pixels of each frame to hide, from a video's face tracks.
+
+Tracks come from the JSON (frame slot, id, box normalized to the stored frame). A mask must cover every
+frame a face is on, interpolated frames included, and nothing may show while it moves: each box is
+widened by ``margin`` of its size and by how far the face moves to the frames beside it, and each track
+is held one frame before its first and after its last box (a face enters and leaves a little earlier and
+later than a detector can see it). Masks are in the stored frame's pixels, like the decoded frames they
+apply to, so a rotated phone video is redacted before its rotation, which the output keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from tasks.document.rebuild import events_of
+
+HOLD_FRAMES = 1  # frames a track's mask is held before its first and after its last box
+
+
+@dataclass(frozen=True)
+class FaceMasks:
+    """Boxes to hide on each frame slot: ``boxes[slot]`` is (N, 4) xyxy in stored-frame pixels."""
+
+    boxes: dict[int, np.ndarray]
+    face_ids: frozenset[int]  # the ids redacted
+    width: int
+    height: int
+
+    def on(self, slot: int) -> np.ndarray:
+        return self.boxes.get(slot, _NO_BOXES)
+
+    @property
+    def frames(self) -> int:
+        """Frame slots with at least one mask."""
+        return len(self.boxes)
+
+
+_NO_BOXES = np.zeros((0, 4), np.float64)
+
+
+def masks_from_document(
+    document: Mapping[str, Any],
+    margin: float = 0.25,
+    only: Collection[int] | None = None,
+    keep: Collection[int] = (),
+    grid_frames: int | None = None,
+) -> FaceMasks:
+    """Masks for every face of a (contract-checked) document; ``only`` the listed ids when given, never
+    those in ``keep`` ("blur everyone but the speaker")."""
+    width, height = int(document["width"]), int(document["height"])
+    events = events_of(document)
+    frames, ids, boxes = events["frame_index"], events["face_id"], events["box"]
+    chosen = np.ones(len(ids), bool)
+    if only is not None:
+        chosen &= np.isin(ids, list(only))
+    if keep:
+        chosen &= ~np.isin(ids, list(keep))
+    last = (grid_frames - 1) if grid_frames else int(frames.max(initial=0)) + HOLD_FRAMES
+    per_slot: dict[int, list[np.ndarray]] = {}
+    for face in np.unique(ids[chosen]):
+        rows = np.flatnonzero(chosen & (ids == face))
+        order = rows[np.argsort(frames[rows], kind="stable")]
+        track_frames = frames[order]
+        xyxy = _pixels(boxes[order], width, height)
+        for slot, box in _widened(track_frames, xyxy, margin, last):
+            per_slot.setdefault(slot, []).append(box)
+    clipped = {
+        slot: np.clip(np.array(found), 0, [width, height, width, height]) for slot, found in per_slot.items()
+    }
+    return FaceMasks(clipped, frozenset(int(i) for i in np.unique(ids[chosen])), width, height)
+
+
+def _pixels(normalized: np.ndarray, width: int, height: int) -> np.ndarray:
+    x, y, w, h = normalized.T
+    return np.stack([x * width, y * height, (x + w) * width, (y + h) * height], axis=1)
+
+
+def _widened(frames: np.ndarray, xyxy: np.ndarray, margin: float, last: int) -> list[tuple[int, np.ndarray]]:
+    """Each box grown by ``margin`` of its size and by its motion to the boxes before and after it, plus
+    the held boxes around the track's ends."""
+    size = np.maximum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1])
+    grown = xyxy + np.outer(size * margin, [-1, -1, 1, 1])
+    if len(xyxy) > 1:
+        step = np.abs(np.diff(xyxy, axis=0)) / np.maximum(np.diff(frames), 1)[:, None]
+        motion = np.zeros_like(xyxy)
+        motion[1:] = np.maximum(motion[1:], step)
+        motion[:-1] = np.maximum(motion[:-1], step)
+        grown = grown + motion * [-1, -1, 1, 1]
+    out = [(int(f), box) for f, box in zip(frames, grown, strict=True)]
+    for k in range(1, HOLD_FRAMES + 1):
+        if frames[0] - k >= 0:
+            out.append((int(frames[0]) - k, grown[0]))
+        if frames[-1] + k <= last:
+            out.append((int(frames[-1]) + k, grown[-1]))
+    return out
