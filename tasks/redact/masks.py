@@ -3,9 +3,11 @@
 Tracks come from the JSON (frame slot, id, box normalized to the stored frame). A mask must cover every
 frame a face is on, interpolated frames included, and nothing may show while it moves: each box is
 widened by ``margin`` of its size and by how far the face moves to the frames beside it, and each track
-is held one frame before its first and after its last box (a face enters and leaves a little earlier and
-later than a detector can see it). Masks are in the stored frame's pixels, like the decoded frames they
-apply to, so a rotated phone video is redacted before its rotation, which the output keeps.
+goes on ``HOLD_SECONDS`` before its first box and after its last, moving on as the face moved (a face
+enters a shot, or the frame, a little before a detector is sure of it: half a face at the frame's edge
+scores low, and a track is confirmed on its third sighting); across a shot cut that hides a little more
+than needed, never less. Masks are in the stored frame's pixels, like the decoded frames they apply to,
+so a rotated phone video is redacted before its rotation, which the output keeps.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 from tasks.document.rebuild import events_of
 
-HOLD_FRAMES = 1  # frames a track's mask is held before its first and after its last box
+HOLD_SECONDS = 0.2  # a track's mask goes on this long before its first box and after its last
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,19 @@ def masks_from_document(
         chosen &= np.isin(ids, list(only))
     if keep:
         chosen &= ~np.isin(ids, list(keep))
-    last = (grid_frames - 1) if grid_frames else int(frames.max(initial=0)) + HOLD_FRAMES
+    hold = max(1, round(HOLD_SECONDS * float(document["framerate"])))
+    last = (grid_frames - 1) if grid_frames else int(frames.max(initial=0)) + hold
     per_slot: dict[int, list[np.ndarray]] = {}
     for face in np.unique(ids[chosen]):
         rows = np.flatnonzero(chosen & (ids == face))
         order = rows[np.argsort(frames[rows], kind="stable")]
         track_frames = frames[order]
         xyxy = _pixels(boxes[order], width, height)
-        for slot, box in _widened(track_frames, xyxy, margin, last):
-            per_slot.setdefault(slot, []).append(box)
+        # Each stretch on screen separately: an id may leave and come back (or be cut away from).
+        breaks = np.flatnonzero(np.diff(track_frames) > 1) + 1
+        for run_frames, run_boxes in zip(np.split(track_frames, breaks), np.split(xyxy, breaks), strict=True):
+            for slot, box in _widened(run_frames, run_boxes, margin, last, hold):
+                per_slot.setdefault(slot, []).append(box)
     clipped = {
         slot: np.clip(np.array(found), 0, [width, height, width, height]) for slot, found in per_slot.items()
     }
@@ -79,21 +85,26 @@ def _pixels(normalized: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.stack([x * width, y * height, (x + w) * width, (y + h) * height], axis=1)
 
 
-def _widened(frames: np.ndarray, xyxy: np.ndarray, margin: float, last: int) -> list[tuple[int, np.ndarray]]:
+def _widened(
+    frames: np.ndarray, xyxy: np.ndarray, margin: float, last: int, hold: int
+) -> list[tuple[int, np.ndarray]]:
     """Each box grown by ``margin`` of its size and by its motion to the boxes before and after it, plus
-    the held boxes around the track's ends."""
+    ``hold`` boxes before the track's first and after its last, carried on by its first and last motion."""
     size = np.maximum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1])
     grown = xyxy + np.outer(size * margin, [-1, -1, 1, 1])
+    first_step = last_step = np.zeros(4)
     if len(xyxy) > 1:
-        step = np.abs(np.diff(xyxy, axis=0)) / np.maximum(np.diff(frames), 1)[:, None]
+        step = np.diff(xyxy, axis=0) / np.maximum(np.diff(frames), 1)[:, None]
         motion = np.zeros_like(xyxy)
-        motion[1:] = np.maximum(motion[1:], step)
-        motion[:-1] = np.maximum(motion[:-1], step)
+        motion[1:] = np.maximum(motion[1:], np.abs(step))
+        motion[:-1] = np.maximum(motion[:-1], np.abs(step))
         grown = grown + motion * [-1, -1, 1, 1]
+        first_step, last_step = step[0], step[-1]
     out = [(int(f), box) for f, box in zip(frames, grown, strict=True)]
-    for k in range(1, HOLD_FRAMES + 1):
+    spread = np.array([-1.0, -1.0, 1.0, 1.0])
+    for k in range(1, hold + 1):
         if frames[0] - k >= 0:
-            out.append((int(frames[0]) - k, grown[0]))
+            out.append((int(frames[0]) - k, grown[0] - k * first_step + k * np.abs(first_step) * spread))
         if frames[-1] + k <= last:
-            out.append((int(frames[-1]) + k, grown[-1]))
+            out.append((int(frames[-1]) + k, grown[-1] + k * last_step + k * np.abs(last_step) * spread))
     return out
