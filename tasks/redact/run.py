@@ -9,7 +9,7 @@ from typing import Any
 from tasks.errors import BadInputError
 from tasks.redact.faces import document_frames, faces_for_video
 from tasks.redact.masks import masks_from_document
-from tasks.redact.video import Progress, RedactionResult, RedactOptions, redact_video
+from tasks.redact.video import Progress, RedactionResult, RedactOptions, check_codec, redact_video
 from tasks.settings import DetectorSettings
 from tasks.video.probe import probe
 
@@ -34,6 +34,7 @@ def redact(
         raise BadInputError(f"--margin must be between 0 and 2, got {margin}")
     if os.path.abspath(os.fspath(output)) == os.path.abspath(os.fspath(video)):
         raise BadInputError(f"{output}: the output would overwrite the video itself")
+    check_codec((options or RedactOptions()).codec)
     info = probe(video)
     if faces is not None:
         document = faces_for_video(faces, info)

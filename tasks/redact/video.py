@@ -57,6 +57,18 @@ class RedactionResult:
         return self.frames / self.seconds if self.seconds > 0 else 0.0
 
 
+def check_codec(name: str) -> None:
+    """Refuse, in one line and before any work, an encoder FFmpeg does not have or that is not for video."""
+    import av
+
+    try:
+        codec = av.codec.Codec(name, "w")
+    except (av.codec.codec.UnknownCodecError, ValueError):
+        raise BadInputError(f"--codec {name}: FFmpeg has no such encoder") from None
+    if codec.type != "video":
+        raise BadInputError(f"--codec {name}: not a video encoder (it encodes {codec.type})")
+
+
 def default_output(video: str | os.PathLike[str]) -> str:
     """``<stem>.redacted<ext>`` in the current directory (the video's own folder may be read-only)."""
     stem, extension = os.path.splitext(os.path.basename(os.fspath(video)))

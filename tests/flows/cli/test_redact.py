@@ -50,6 +50,8 @@ def test_combined_then_redact_from_the_json(clip: str, tmp_path: Path, capsys: C
         (["--margin", "5"], "--margin must be between 0 and 2"),
         (["--crf", "99"], "--crf must be between 0 and 51"),
         (["--ids", "7"], "face ids 7 are not in the video's JSON"),
+        (["--codec", "nosuch"], "--codec nosuch: FFmpeg has no such encoder"),
+        (["--codec", "aac"], "--codec aac: not a video encoder"),
     ],
 )
 def test_mistakes_are_one_line_exit_2_and_nothing_written(
