@@ -1,13 +1,15 @@
 """Does redaction hide every face? Measured on every ground-truthed dev clip, with the corpus' boxes.
 
-    uv run python bench/redaction.py [--clips a,b] [--step 3] [--blurs high,black] [--no-speed]
+    uv run python bench/redaction.py [--clips a,b] [--step 3] [--blurs high,black] [--no-speed] [--no-deface]
 
 For each clip (default settings: detect, then redact from the JSON): the ground-truth face boxes left
 uncovered by every mask (a box less than half inside any mask, on any frame; target 0); then, for each
 blur kind, CenterFace at full resolution on the redacted video, every ``--step``-th frame, and the
 ground-truth faces it still finds (IoU >= 0.3 with a detection scoring >= 0.5; target <= 1 % for
 ``high``, 0 for ``black``), with the worst frame. Then redaction frames/s beside detection frames/s on
-the 720p and 1080p clips of ``bench/speed.py``.
+the 720p and 1080p clips of ``bench/speed.py``. Beside each clip, deface as shipped (its default blur,
+threshold 0.2, full resolution, every frame) on the same video: the ground-truth faces the same detector
+still finds in its output, and its frames/s (whole process).
 """
 
 from __future__ import annotations
@@ -74,7 +76,26 @@ def still_found(path: str, truth: dict[int, np.ndarray], step: int) -> tuple[int
     return looked, found, worst, worst_frame
 
 
-def run_clip(name: str, blurs: list[str], step: int) -> None:
+def deface_cells(video: str, name: str, truth: dict[int, np.ndarray], step: int) -> str:
+    """deface as shipped on ``video``: what the detector still finds in its output, and its speed."""
+    import subprocess
+
+    from tasks.video.probe import probe
+
+    out = os.path.join(OUT, f"{name}.deface.mp4")
+    deface = os.path.join(os.path.dirname(sys.executable), "deface")
+    started = time.perf_counter()
+    subprocess.run([deface, video, "-o", out], check=True, capture_output=True)
+    seconds = time.perf_counter() - started
+    looked, found, worst, at = still_found(out, truth, step)
+    where = f", worst frame {at} ({worst})" if found else ""
+    fps = probe(video).frame_count / seconds
+    return (
+        f"deface: {found} of {looked} still found ({found / max(looked, 1):.2%}{where}), {fps:.1f} frames/s"
+    )
+
+
+def run_clip(name: str, blurs: list[str], step: int, with_deface: bool = True) -> None:
     from tasks.detect.detect_track import detect_track
     from tasks.document.build import build_document
     from tasks.redact import RedactOptions, masks_from_document, redact_video
@@ -96,6 +117,9 @@ def run_clip(name: str, blurs: list[str], step: int) -> None:
         looked, found, worst, at = still_found(out, truth, step)
         where = f", worst frame {at} ({worst})" if found else ""
         cells.append(f"{blur}: {found} of {looked} still found ({found / max(looked, 1):.2%}{where})")
+    cells.append(f"facetrack {result.frames_per_second:.1f} frames/s detecting (in-process)")
+    if with_deface:
+        cells.append(deface_cells(video, name, truth, step))
     print(f"{name:22s} " + "; ".join(cells), flush=True)
 
 
@@ -126,10 +150,11 @@ def main() -> None:
     parser.add_argument("--step", type=int, default=3, help="look at every Nth frame of a redacted video")
     parser.add_argument("--blurs", default="high,black")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--no-deface", action="store_true", help="skip deface's side-by-side run")
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
     for name in args.clips.split(",") if args.clips else tracking_clips():
-        run_clip(name, args.blurs.split(","), args.step)
+        run_clip(name, args.blurs.split(","), args.step, not args.no_deface)
     if not args.no_speed:
         for height in (720, 1080):
             speed(height)
