@@ -19,7 +19,6 @@ small for the coarse pass (say 320x240) get no fine passes: the coarse pass sees
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -93,11 +92,6 @@ class DetectorSchedule:
         self._next_tile = 0
         self._small = cfg.small_face / self.coarse_scale  # frame px: faces smaller get regions
         self.windows_run = 0  # fine windows so far (for the run's statistics)
-
-    @property
-    def scan_runs(self) -> int:
-        """Detector runs it takes the tiles to cover the frame once."""
-        return math.ceil(len(self.tiles) / self.tile_rate) if self.tile_rate else 0
 
     def detect(
         self, frames: Sequence[ScheduledFrame], threshold: float, confident: float

@@ -6,6 +6,7 @@ import os
 from collections.abc import Collection
 from typing import Any
 
+from tasks.document.rebuild import events_of
 from tasks.errors import BadInputError
 from tasks.redact.faces import document_frames, faces_for_video
 from tasks.redact.masks import masks_from_document
@@ -43,8 +44,7 @@ def redact(
         from tasks.document.build import build_document
 
         document = build_document(detect_track(video, settings, info=info))
-    known = {face["id"] for fragment in document["fragments"] for event in fragment.get("events", ())
-             for face in event}  # fmt: skip
+    known = set(events_of(document)["face_id"].tolist())
     unknown = sorted((set(only or ()) | set(keep)) - known)
     if unknown:
         raise BadInputError(f"face ids {', '.join(map(str, unknown))} are not in the video's JSON")

@@ -15,6 +15,7 @@ import numpy as np
 
 from models import Detections
 from tasks.video.decode import display_turns, frame_slot, upright
+from tasks.video.encode import partial_path
 from tasks.video.probe import VideoInfo
 
 THUMBNAIL_MARGIN = 0.4  # of the face's size, on every side
@@ -65,7 +66,7 @@ def write_thumbnails(info: VideoInfo, tracks: Detections, directory: str | os.Pa
                 image = frame.to_ndarray(format="bgr24")
                 crop = upright(_crop(image, sighting.box), turns)
                 path = os.path.join(directory, f"{stem}_thumb{sighting.face_id:06d}.jpg")
-                partial = os.path.join(directory, f".{stem}_thumb{sighting.face_id:06d}.partial.jpg")
+                partial = partial_path(path)
                 cv2.imwrite(partial, crop, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
                 os.replace(partial, path)
                 written[sighting.face_id] = path

@@ -21,6 +21,7 @@ from tasks.errors import BadInputError
 from tasks.redact.blur import DEFAULT_BLUR, DEFAULT_SHAPE, redact_frame
 from tasks.redact.masks import FaceMasks
 from tasks.video.decode import frame_slot
+from tasks.video.encode import partial_path
 from tasks.video.probe import VideoInfo
 
 # progress(frames_done, frames_expected)
@@ -87,9 +88,7 @@ def redact_video(
 
     options = options or RedactOptions()
     output = os.fspath(output)
-    directory, name = os.path.split(os.path.abspath(output))
-    stem, extension = os.path.splitext(name)
-    partial = os.path.join(directory, f".{stem}.partial{extension}")
+    partial = partial_path(output)
     started = time.perf_counter()
     frames = masked = copied = 0
     try:

@@ -15,6 +15,14 @@ import numpy as np
 DEFAULT_OPTIONS = {"preset": "veryfast", "crf": "20"}
 
 
+def partial_path(path: str | os.PathLike[str]) -> str:
+    """Where a file is written before it is renamed to ``path``: beside it, hidden (an inbox sweep skips
+    it), with the same extension (FFmpeg picks the container by it)."""
+    directory, name = os.path.split(os.path.abspath(os.fspath(path)))
+    stem, extension = os.path.splitext(name)
+    return os.path.join(directory, f".{stem}.partial{extension}")
+
+
 def write_video(
     path: str | os.PathLike[str],
     frames: Iterable[np.ndarray],
@@ -34,10 +42,7 @@ def write_video(
     import av
 
     path = os.fspath(path)
-    directory, name = os.path.split(path)
-    stem, extension = os.path.splitext(name)
-    # Hidden (an inbox sweep skips it) and with the same extension: FFmpeg picks the container by it.
-    partial = os.path.join(directory, f".{stem}.partial{extension}")
+    partial = partial_path(path)
     try:
         with av.open(partial, mode="w") as container:
             stream = container.add_stream(codec, rate=Fraction(rate).limit_denominator(1001))
