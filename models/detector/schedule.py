@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.detections import Detections
+from models.detections import Detections, iou_matrix
 from models.detector.base import FaceDetector
 from models.detector.windows import Window, crop, merge, region_window, tile_grid, to_frame
 
@@ -215,27 +215,17 @@ def _size(box: np.ndarray) -> float:
     return float(max(box[2] - box[0], box[3] - box[1]))
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    tl = np.maximum(box[:2], boxes[:, :2])
-    br = np.minimum(box[2:], boxes[:, 2:])
-    inter = np.prod(np.clip(br - tl, 0, None), axis=1)
-    area = np.prod(box[2:] - box[:2])
-    areas = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
-    iou: np.ndarray = inter / np.maximum(area + areas - inter, 1e-9)
-    return iou
-
-
 def _support(box: np.ndarray, coarse: Detections) -> float:
     """The coarse pass's best score for the face expected at ``box`` (0 when it did not see it)."""
     if len(coarse) == 0:
         return 0.0
-    iou = _iou(box, coarse.xyxy.astype(np.float64))
+    iou = iou_matrix(box[None, :], coarse.xyxy.astype(np.float64))[0]
     seen = iou >= 0.3
     return float(coarse.confidence[seen].max()) if seen.any() else 0.0
 
 
 def _near(box: np.ndarray, expected: np.ndarray) -> bool:
-    return bool(len(expected)) and bool((_iou(box, expected) >= 0.3).any())
+    return bool((iou_matrix(box[None, :], expected) >= 0.3).any())
 
 
 def _holds(window: Window, box: np.ndarray) -> bool:

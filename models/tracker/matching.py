@@ -1,21 +1,13 @@
-"""Matching boxes to boxes: pairwise IoU and a maximum-IoU assignment that leaves weak pairs unmatched."""
+"""Matching boxes to boxes: a maximum-IoU assignment that leaves weak pairs unmatched (the pairwise IoU
+itself is ``models.detections.iou_matrix``, which the detector's schedule uses too)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from models.detections import iou_matrix
 
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Pairwise IoU of xyxy boxes, (len(a), len(b))."""
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
-    tl = np.maximum(a[:, None, :2], b[None, :, :2])
-    br = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(br - tl, 0, None), axis=2)
-    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)
-    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)
-    iou: np.ndarray = inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-    return iou
+__all__ = ["iou_matrix", "match"]
 
 
 def match(iou: np.ndarray, min_iou: float) -> tuple[list[tuple[int, int]], list[int], list[int]]:
