@@ -14,7 +14,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.process_video import process_video, video_artifact_row
+from flows.process_video import outcome_of, process_video, video_artifact_row
 from flows.runners import make_task_runner
 from flows.steps import as_tasks
 from tasks.errors import FacetrackError
@@ -29,8 +29,9 @@ def process_one_video(flow_parameters: dict[str, Any]) -> dict[str, Any]:
     siblings carry on."""
     state = process_video(**flow_parameters, return_state=True)
     data = state.result(raise_on_failure=False)
-    if isinstance(data, dict):
-        return data
+    outcome = outcome_of(data)
+    if outcome is not None:
+        return outcome
     video, lake, error = flow_parameters["video"], flow_parameters["lake"], str(data or state.message)
     return VideoOutcome(video, VideoStatus.FAILED, lake=lake, error=error).to_dict()
 
@@ -44,6 +45,7 @@ def run_batch(
     runner: str,
     workers: int,
     dask_address: str | None,
+    redact: str | None = None,
 ) -> list[VideoOutcome]:
     """The videos under one ``runs`` row keyed by this flow run's id ("running" first, then the totals);
     one task per video on the chosen runner, at most ``workers`` at once."""
@@ -55,7 +57,10 @@ def run_batch(
     as_tasks(prepare_step, store, json_dir)
     with recorded_run(store, str(flow_run.id or ""), len(videos)) as run:
         with make_task_runner(runner, workers, dask_address) as task_runner:
-            common = {"lake": store.root, "json_dir": json_dir, "settings": settings, "inbox": inbox}
+            common = {
+                "lake": store.root, "json_dir": json_dir, "settings": settings,
+                "inbox": inbox, "redact": redact,
+            }  # fmt: skip
             futures = [
                 task_runner.submit(
                     process_one_video, {"flow_parameters": {"video": v, "run_id": run.run_id, **common}}
@@ -77,7 +82,7 @@ def totals(outcomes: list[VideoOutcome]) -> dict[str, int]:
 
 def report(outcomes: list[VideoOutcome], title: str, started: float) -> Any:
     """Log and publish the batch totals; the flow ends Completed (failed videos fail their own runs)
-    with the result as its data."""
+    with the result as its data. No videos: one log line and no artifact (an empty sweep is silent)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
     from prefect.states import Completed
 
@@ -90,11 +95,11 @@ def report(outcomes: list[VideoOutcome], title: str, started: float) -> Any:
         create_table_artifact(
             table=[video_artifact_row(o) for o in outcomes], description=f"{title}: {summary}"
         )
-    failures = [f"- `{os.path.basename(o.video)}`: {o.error}" for o in outcomes if o.error]
-    create_markdown_artifact(
-        markdown=f"## {title}\n\n{summary}\n\n" + ("\n".join(failures) if failures else ""),
-        description=summary,
-    )
+        failures = [f"- `{os.path.basename(o.video)}`: {o.error}" for o in outcomes if o.error]
+        create_markdown_artifact(
+            markdown=f"## {title}\n\n{summary}\n\n" + ("\n".join(failures) if failures else ""),
+            description=summary,
+        )
     result = {"totals": counts, "videos": [o.to_dict() for o in outcomes]}
     message = ", ".join(f"{counts[s]} {s}" for s in ("published", "failed", "quarantined"))
     return Completed(message=message, data=result)

@@ -61,6 +61,9 @@ TASKS: dict[Callable[..., Any], Any] = {
         (pipeline.write_json_step, io_task("write-json")),
         (pipeline.validate_step, io_task("validate")),
         (pipeline.publish_step, io_task("publish")),
+        (pipeline.redact_step, io_task("redact", retries=1, retry_delay_seconds=[5.0])),
+        (pipeline.record_redaction_step, io_task("record-redaction")),
+        (pipeline.report_step, io_task("report", retries=0)),
     )
 }
 

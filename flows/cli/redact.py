@@ -23,6 +23,15 @@ from tasks.errors import BadInputError
 BLUR_HELP = "low, med, high, box (outlines only, for checking), black or mosaic."
 
 
+def checked_blur(blur: str) -> str:
+    """The blur kind, or one line naming the kinds there are."""
+    from tasks.redact.blur import BLURS
+
+    if blur not in BLURS:
+        raise BadInputError(f"--blur must be one of {', '.join(BLURS)}; got {blur!r}")
+    return blur
+
+
 def parse_ids(text: str | None, option: str) -> list[int] | None:
     """``0,3,7`` -> [0, 3, 7]; one line naming the option when it is not a list of ids."""
     if text is None:
@@ -71,11 +80,10 @@ def redact(
 ) -> None:
     """Hide the faces of VIDEO in a new video: everything else (audio, subtitles, timing) is kept."""
     from flows.cli.progress import frame_progress
-    from tasks.redact import BLURS, SHAPES, RedactOptions, default_output
+    from tasks.redact import SHAPES, RedactOptions, default_output
     from tasks.redact import redact as run_redaction
 
-    if blur not in BLURS:
-        raise BadInputError(f"--blur must be one of {', '.join(BLURS)}; got {blur!r}")
+    checked_blur(blur)
     if shape not in SHAPES:
         raise BadInputError(f"--shape must be one of {', '.join(SHAPES)}; got {shape!r}")
     if ids is not None and except_ids is not None:

@@ -23,6 +23,7 @@ from flows.cli.options import (
     ThresholdOption,
     settings_from_options,
 )
+from flows.cli.redact import BLUR_HELP, checked_blur
 from tasks.errors import FacetrackError
 from tasks.status import VideoStatus
 
@@ -54,6 +55,17 @@ def run(
     dask_address: Annotated[
         str | None, typer.Option("--dask-address", help="With a Prefect server: an existing Dask scheduler.")
     ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            "--redact", help="Also write each video with its faces hidden, beside its JSON (see --blur)."
+        ),
+    ] = False,
+    blur: Annotated[str, typer.Option("--blur", help=f"With --redact: {BLUR_HELP}")] = "med",
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Write each video's HTML report beside its JSON."),
+    ] = True,
 ) -> None:
     """Detect and track faces in VIDEOS, write their JSON, validate and publish them to the lake.
 
@@ -65,17 +77,19 @@ def run(
     settings = settings_from_options(
         threshold, detect_every, input_size, fine_size, scan_seconds, min_face, fragment_seconds
     )
+    blur_kind = checked_blur(blur) if redact else None
     single = len(videos) == 1
 
-    def report(outcome: VideoOutcome) -> None:
+    def print_outcome(outcome: VideoOutcome) -> None:
         if outcome.status == VideoStatus.PUBLISHED:
             print(outcome.line())
         elif not single:  # a lone failure is reported once, as the command's error
             print(outcome.line(), file=sys.stderr)
 
     summary = run_anywhere(
-        videos, Lake.resolve(lake), settings, json_dir, run_id, report, runner, workers, dask_address
-    )
+        videos, Lake.resolve(lake), settings, json_dir, run_id, print_outcome, runner, workers,
+        dask_address, blur_kind, report,
+    )  # fmt: skip
     failed = [v for v in summary.videos if v.status != VideoStatus.PUBLISHED]
     if single and failed:
         raise NotPublished(failed[0].error or "not published", failed[0].exit_code)
@@ -96,14 +110,17 @@ def run_anywhere(
     runner: str = "threads",
     workers: int = 1,
     dask_address: str | None = None,
+    redact: str | None = None,
+    report: bool = True,
 ) -> RunSummary:
     """The plain pipeline in this process (with a progress bar), or the Prefect flows when
-    PREFECT_API_URL names a server: the same steps, the same outcomes either way."""
+    PREFECT_API_URL names a server: the same steps, the same outcomes either way. ``redact``: a blur kind,
+    to also write each video with its faces hidden."""
     if os.environ.get("PREFECT_API_URL"):
         from flows.process_videos import run_videos_with_prefect
 
         summary = run_videos_with_prefect(
-            videos, lake.root, settings, json_dir, runner, workers, dask_address
+            videos, lake.root, settings, json_dir, runner, workers, dask_address, redact
         )
         for outcome in summary.videos:
             if on_video:
@@ -111,10 +128,12 @@ def run_anywhere(
         return summary
     from flows.cli.progress import frame_progress
     from tasks.pipeline import run_videos
+    from tasks.redact.video import RedactOptions
 
     return run_videos(
         videos, lake, settings, json_dir, run_id, on_video=on_video,
         progress_for=lambda path: frame_progress(os.path.basename(path)),
+        redact=RedactOptions(blur=redact) if redact else None, report=report,
     )  # fmt: skip
 
 

@@ -8,6 +8,7 @@ import typer
 
 from flows.cli.app import app
 from flows.cli.options import JsonDirOption, LakeOption
+from flows.cli.redact import BLUR_HELP, checked_blur
 from flows.serve import ServeConfig
 
 
@@ -50,6 +51,11 @@ def serve(
         int, typer.Option("--limit", help="Flow runs this process executes at once.")
     ] = ServeConfig.limit,
     json_dir: JsonDirOption = None,
+    redact: Annotated[
+        bool,
+        typer.Option("--redact", help="Also write every arriving video with its faces hidden (see --blur)."),
+    ] = False,
+    blur: Annotated[str, typer.Option("--blur", help=f"With --redact: {BLUR_HELP}")] = "med",
 ) -> None:
     """Serve the facetrack deployments (inbox sweep on --cron, a run per arriving video, nightly maintenance).
 
@@ -65,5 +71,6 @@ def serve(
         cron=cron, maintenance_cron=maintenance_cron, watch=watch, settle_seconds=settle_seconds,
         runner=runner, workers=workers, dask_address=_none_if_blank(dask_address), limit=limit,
         json_dir=os.path.abspath(json_dir) if json_dir else None,
+        redact=checked_blur(blur) if redact else None,
     )  # fmt: skip
     serve_forever(config)

@@ -108,6 +108,11 @@ def _claim_path(video: str) -> _ClaimPath:
     return _ClaimPath(video)
 
 
+def is_claimed(video: str) -> bool:
+    """A run holds the file's lock now (it may let go at any moment: only ``try_claim`` is atomic)."""
+    return _claim_path(video).exists()
+
+
 def try_claim(video: str, owner: str = "", stale_seconds: float = STALE_CLAIM_SECONDS) -> bool:
     """Take the lock for ``video``; False if another live run holds it or the file is gone."""
     claim = _claim_path(video)

@@ -144,9 +144,12 @@ def emit_arrival(path: str, size: int, inbox: str | None = None) -> Any:
 
 
 def start_watcher_thread(
-    inbox: str, settle_seconds: float = DEFAULT_WATCH_SETTLE_SECONDS
+    inbox: str, settle_seconds: float = DEFAULT_WATCH_SETTLE_SECONDS, on_stable: OnStable | None = None
 ) -> tuple[threading.Thread, threading.Event]:
-    """Run the watcher beside ``serve()`` in the same process; set the event to stop it."""
+    """Run the watcher beside ``serve()`` in the same process; set the event to stop it.
+
+    ``on_stable``: what to do with a complete file; by default, send the arrival event (for the
+    deployment trigger)."""
     from prefect.logging import get_logger
 
     stop = threading.Event()
@@ -160,7 +163,7 @@ def start_watcher_thread(
 
     thread = threading.Thread(
         target=watch_inbox,
-        args=(inbox, announce, settle_seconds, stop),
+        args=(inbox, on_stable or announce, settle_seconds, stop),
         name="facetrack-inbox-watcher",
         daemon=True,
     )

@@ -4,7 +4,7 @@ and one thumbnail per face id to choose them by (its Analyze mode)."""
 from tasks.redact.blur import BLURS, SHAPES
 from tasks.redact.faces import faces_for_video
 from tasks.redact.masks import FaceMasks, masks_from_document
-from tasks.redact.run import redact
+from tasks.redact.run import redact, redact_document
 from tasks.redact.thumbnails import best_sightings, write_thumbnails
 from tasks.redact.video import RedactionResult, RedactOptions, default_output, redact_video
 
@@ -19,6 +19,7 @@ __all__ = [
     "faces_for_video",
     "masks_from_document",
     "redact",
+    "redact_document",
     "redact_video",
     "write_thumbnails",
 ]

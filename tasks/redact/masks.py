@@ -44,9 +44,12 @@ class FaceMasks:
 _NO_BOXES = np.zeros((0, 4), np.float64)
 
 
+DEFAULT_MARGIN = 0.25  # of each box's size, added on every side
+
+
 def masks_from_document(
     document: Mapping[str, Any],
-    margin: float = 0.25,
+    margin: float = DEFAULT_MARGIN,
     only: Collection[int] | None = None,
     keep: Collection[int] = (),
     grid_frames: int | None = None,

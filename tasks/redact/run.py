@@ -9,10 +9,10 @@ from typing import Any
 from tasks.document.rebuild import events_of
 from tasks.errors import BadInputError
 from tasks.redact.faces import document_frames, faces_for_video
-from tasks.redact.masks import masks_from_document
+from tasks.redact.masks import DEFAULT_MARGIN, masks_from_document
 from tasks.redact.video import Progress, RedactionResult, RedactOptions, check_codec, redact_video
 from tasks.settings import DetectorSettings
-from tasks.video.probe import probe
+from tasks.video.probe import VideoInfo, probe
 
 
 def redact(
@@ -21,7 +21,7 @@ def redact(
     faces: str | os.PathLike[str] | None = None,
     only: Collection[int] | None = None,
     keep: Collection[int] = (),
-    margin: float = 0.25,
+    margin: float = DEFAULT_MARGIN,
     options: RedactOptions | None = None,
     settings: DetectorSettings | None = None,
     progress: Progress | None = None,
@@ -44,9 +44,23 @@ def redact(
         from tasks.document.build import build_document
 
         document = build_document(detect_track(video, settings, info=info))
+    return redact_document(info, document, output, only, keep, margin, options, progress), document
+
+
+def redact_document(
+    info: VideoInfo,
+    document: dict[str, Any],
+    output: str | os.PathLike[str],
+    only: Collection[int] | None = None,
+    keep: Collection[int] = (),
+    margin: float = DEFAULT_MARGIN,
+    options: RedactOptions | None = None,
+    progress: Progress | None = None,
+) -> RedactionResult:
+    """Hide the faces of ``document`` (already checked against the video of ``info``) in ``output``."""
     known = set(events_of(document)["face_id"].tolist())
     unknown = sorted((set(only or ()) | set(keep)) - known)
     if unknown:
         raise BadInputError(f"face ids {', '.join(map(str, unknown))} are not in the video's JSON")
     masks = masks_from_document(document, margin, only, keep, document_frames(document))
-    return redact_video(info, masks, output, options, progress), document
+    return redact_video(info, masks, output, options, progress)

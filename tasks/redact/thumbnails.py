@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models import Detections
-from tasks.video.decode import display_turns, frame_slot, upright
+from tasks.video.decode import FrameClock, decoder_threading, display_turns, upright
 from tasks.video.encode import partial_path
 from tasks.video.probe import VideoInfo
 
@@ -55,16 +55,14 @@ def write_thumbnails(info: VideoInfo, tracks: Detections, directory: str | os.Pa
         wanted.setdefault(sighting.slot, []).append(sighting)
     written: dict[int, str] = {}
     turns = display_turns(info.rotation)
-    slot, index = -1, 0
+    clock = FrameClock(info)  # slots mapped as detection mapped them, repaired timestamps included
     with av.open(info.path) as container:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream.thread_type = decoder_threading(info)
         for frame in container.decode(stream):
-            slot = frame_slot(frame.pts, info, slot) if index else 0
-            index += 1
-            for sighting in wanted.pop(slot, []):
+            for sighting in wanted.pop(clock.slot(frame.pts, frame.dts), []):
                 image = frame.to_ndarray(format="bgr24")
-                crop = upright(_crop(image, sighting.box), turns)
+                crop = crop_thumbnail(image, sighting.box, turns)
                 path = os.path.join(directory, f"{stem}_thumb{sighting.face_id:06d}.jpg")
                 partial = partial_path(path)
                 cv2.imwrite(partial, crop, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
@@ -73,6 +71,15 @@ def write_thumbnails(info: VideoInfo, tracks: Detections, directory: str | os.Pa
             if not wanted:
                 break
     return [written[face] for face in sorted(written)]
+
+
+def crop_thumbnail(image: np.ndarray, box: np.ndarray, turns: int = 0) -> np.ndarray:
+    """One sighting's thumbnail: its box and the margin cut from a stored-orientation frame, shown upright.
+
+    Public so a caller that keeps thumbnails in memory (the report embeds them) crops exactly as the
+    files are cropped.
+    """
+    return upright(_crop(image, box), turns)
 
 
 def _crop(image: np.ndarray, box: np.ndarray) -> np.ndarray:

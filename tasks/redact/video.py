@@ -4,15 +4,16 @@ Same container family (by the output's extension, the source's by default), reso
 count and timestamps; audio, subtitle and data streams are copied packet for packet (never re-encoded);
 the video is re-encoded (libx264 at CRF 18 by default, which looks like the source). The file is written
 under a hidden temporary name and renamed when complete, so a reader never sees half a video, and a
-failure leaves nothing behind. Packets are read, and frames decoded, hidden and encoded, one at a time
-(FFmpeg's own threads decode and encode beside the Python work), so memory is flat in video length.
+failure leaves nothing behind. Decoding, hiding and encoding overlap: a thread demuxes and decodes a few
+frames ahead, another encodes and muxes a few behind (``tasks.video.threads``; FFmpeg releases the GIL),
+and the queues between them are short, so memory is flat in video length.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -20,9 +21,10 @@ from typing import Any
 from tasks.errors import BadInputError
 from tasks.redact.blur import DEFAULT_BLUR, DEFAULT_SHAPE, redact_frame
 from tasks.redact.masks import FaceMasks
-from tasks.video.decode import frame_slot
+from tasks.video.decode import FrameClock, decoder_threading
 from tasks.video.encode import partial_path
 from tasks.video.probe import VideoInfo
+from tasks.video.threads import Ahead, Behind
 
 # progress(frames_done, frames_expected)
 Progress = Callable[[int, int], None]
@@ -52,6 +54,7 @@ class RedactionResult:
     masked_frames: int
     seconds: float
     copied_streams: int  # audio, subtitle and data streams copied packet for packet
+    size_bytes: int = 0  # of the finished file
 
     @property
     def frames_per_second(self) -> float:
@@ -94,7 +97,7 @@ def redact_video(
     try:
         with av.open(info.path) as source, av.open(partial, mode="w") as target:
             video_in = source.streams.video[0]
-            video_in.thread_type = "AUTO"
+            video_in.thread_type = decoder_threading(info)
             video_out = _video_stream(target, video_in, info, options)
             others: dict[int, Any] = {}
             for stream in source.streams:
@@ -104,30 +107,37 @@ def redact_video(
                     except (ValueError, av.FFmpegError):
                         continue  # a stream this container cannot hold: left out, not a failure
             copied = len(others)
-            slot = -1
-            for packet in source.demux(video_in, *(source.streams[i] for i in others)):
-                if packet.stream.index != video_in.index:
-                    if packet.dts is None:
-                        continue  # the demuxer's flush packet
-                    packet.stream = others[packet.stream.index]
-                    target.mux(packet)
-                    continue
-                decoded: list[Any] = list(packet.decode())  # VideoFrames: this is the video stream
-                for frame in decoded:
-                    slot = frame_slot(frame.pts, info, slot) if frames else 0
+            streams = (video_in, *(source.streams[i] for i in others))
+
+            def mux(item: Any) -> None:  # the encode thread: frames encoded (None flushes), packets copied
+                is_frame = item is None or isinstance(item, av.VideoFrame)
+                target.mux(video_out.encode(item) if is_frame else item)
+
+            with (
+                Ahead(_demuxed(source, streams, others), name="facetrack-redact-decode") as decoded,
+                Behind(mux, name="facetrack-redact-encode") as encoder,
+            ):
+                clock = FrameClock(info)  # the frames' grid slots, mapped as detection maps them
+                for item in decoded:
+                    if not isinstance(item, av.VideoFrame):
+                        encoder.put(item)
+                        continue
+                    slot = clock.slot(item.pts, item.dts)
+                    item.pts = item.pts if clock.time is None else clock.time  # repaired, if it was
                     boxes = masks.on(slot)
-                    out = frame
+                    out = item
                     if len(boxes):
-                        image = frame.to_ndarray(format="bgr24")
+                        image = item.to_ndarray(format="bgr24")
                         redact_frame(image, boxes, options.blur, options.shape)
                         out = av.VideoFrame.from_ndarray(image, format="bgr24")
+                        out.pts, out.time_base = item.pts, item.time_base
                         masked += 1
-                    out.pts, out.time_base = frame.pts, frame.time_base
-                    target.mux(video_out.encode(out))
+                    encoder.put(out)
                     frames += 1
                     if progress and frames % 25 == 0:
                         progress(frames, info.frame_count)
-            target.mux(video_out.encode())
+                encoder.put(None)  # flush the encoder
+                encoder.close()
         os.replace(partial, output)
     except av.FFmpegError as exc:
         _remove(partial)
@@ -138,7 +148,39 @@ def redact_video(
         raise
     if progress:
         progress(frames, frames)
-    return RedactionResult(output, frames, masked, time.perf_counter() - started, copied)
+    seconds = time.perf_counter() - started
+    return RedactionResult(output, frames, masked, seconds, copied, os.path.getsize(output))
+
+
+def _demuxed(source: Any, streams: tuple[Any, ...], others: dict[int, Any]) -> Iterator[Any]:
+    """The decode thread: the video's frames, decoded, and the other streams' packets, retargeted at their
+    output streams, in the order the demuxer gives them.
+
+    A copied stream whose timestamps go back (two recordings concatenated, a clock reset) continues its
+    timeline the way the video's ``FrameClock`` does, so the muxer (which needs rising timestamps) takes it.
+    """
+    video_index = streams[0].index
+    offsets: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for packet in source.demux(*streams):
+        index = packet.stream.index
+        if index == video_index:
+            yield from packet.decode()
+            continue
+        if packet.dts is None:
+            continue  # the demuxer's flush packet
+        offset = offsets.get(index, 0)
+        dts = packet.dts + offset
+        if index in last and dts <= last[index]:
+            offset += last[index] + max(1, packet.duration or 1) - dts
+            offsets[index] = offset
+            dts = packet.dts + offset
+        last[index] = dts
+        if offset:
+            packet.pts = None if packet.pts is None else packet.pts + offset
+            packet.dts = dts
+        packet.stream = others[index]
+        yield packet
 
 
 def _video_stream(target: Any, video_in: Any, info: VideoInfo, options: RedactOptions) -> Any:

@@ -8,6 +8,7 @@ H.264 files, Delta tables on disk, Dask worker processes, ``facetrack serve`` in
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -112,12 +113,54 @@ def test_process_video_flow_writes_json_rows_and_artifact_then_maintenance_runs(
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(UUID(outcome["flow_run_id"]))
         assert run.name == "one.mp4"
-        keys = {a.key for a in client.read_latest_artifacts()}  # the per-video results table
-    assert f"video-{outcome['video_id'][:16]}" in keys
+        (card,) = client.read_artifacts(artifact_filter=_artifacts_of(outcome["flow_run_id"]))
+    assert card.key == f"one-mp4-{outcome['video_id'][:12]}"  # the file's name and content id
+    assert card.type == "markdown" and card.description.startswith("one.mp4 · ")
+    assert f"(file://{outcome['json_path']})" in card.data  # a link to the JSON
+    faces = {r["face_id"]: r for r in lake_rows(lake, "faces")}
+    assert len(faces) == outcome["faces"]
+    first = faces[min(faces)]
+    assert (
+        f"| {first['face_id']} | {first['first_seconds']:.2f} | {first['last_seconds']:.2f} "
+        f"| {first['screen_seconds']:.2f} | {first['mean_confidence']:.3f} |"
+    ) in card.data  # the per-face table
 
     report = maintain_lake(lake=lake)
     assert set(report["checkpoint"]) >= {"videos", "face_events", "faces", "fragments", "shots"}
     assert_published_once(lake, [sha256(video)])
+
+
+def test_the_flow_redacts_as_a_task_and_records_the_copy(prefect_api, tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.process_video import process_video
+
+    video = clip(tmp_path / "redact-me.mp4", frames=14)
+    lake = str(tmp_path / "lake")
+    state = process_video(video=video, lake=lake, redact="black", return_state=True)
+    assert state.is_completed(), state.message
+    outcome = state.result()
+    assert outcome["redacted_path"].endswith(f"redact-me.{outcome['video_id'][:12]}.redacted.mp4")
+    assert os.path.isfile(outcome["redacted_path"])
+    assert outcome["report_path"] == outcome["json_path"].removesuffix(".faces.json") + ".report.html"
+    assert os.path.basename(outcome["redacted_path"]) in _read(outcome["report_path"]).decode()  # linked
+    (row,) = lake_rows(lake, "redactions")
+    assert (row["video_id"], row["output_uri"], row["blur"]) == (
+        outcome["video_id"],
+        outcome["redacted_path"],
+        "black",
+    )
+    assert row["run_id"] == outcome["flow_run_id"]
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(outcome["flow_run_id"])]))
+        )
+    names = {run.name.rsplit("-", 1)[0] for run in runs}
+    assert {"publish", "redact", "record-redaction", "report"} <= names, names
+
+    refused = process_video(video=video, lake=lake, redact="smudge", return_state=True)
+    assert refused.is_failed() and "unknown blur 'smudge'" in refused.message
 
 
 def test_a_flow_run_and_a_plain_run_write_the_same_json_and_rows(prefect_api, tmp_path):
@@ -137,7 +180,7 @@ def test_a_flow_run_and_a_plain_run_write_the_same_json_and_rows(prefect_api, tm
     assert plain.json_path == os.path.join(plain_lake, "json", name)
     assert flowed["json_path"] == os.path.join(flow_lake, "json", name)
     assert _read(plain.json_path) == _read(flowed["json_path"])
-    per_run = {"run_id", "processed_at", "elapsed_seconds", "frames_per_second", "json_path"}
+    per_run = {"run_id", "processed_at", "elapsed_seconds", "processing_fps", "json_path"}
     for table in ("videos", "face_events", "faces", "fragments", "shots"):
         plain_rows, flow_rows = (
             sorted(
@@ -161,7 +204,37 @@ def test_bad_input_fails_fast_with_its_reason_and_writes_nothing(prefect_api, tm
     assert lake_rows(lake, "videos") == []
 
 
+def test_a_deployment_run_of_a_corrupt_file_logs_one_line_and_no_traceback(prefect_api, tmp_path):
+    """What ``serve`` runs when a run is started from the UI (or with ``in_process=False``): a fresh
+    ``python -m prefect.engine`` process. A bad file ends Failed with its reason in one log line."""
+    from prefect.client.orchestration import get_client
+    from prefect.types.entrypoint import EntrypointType
+
+    from flows.process_video import process_video
+
+    lake = str(tmp_path / "lake")
+    video = corrupt(tmp_path / "broken.mp4")
+    deployment_id = process_video.to_deployment(
+        name="engine-test", parameters={"lake": lake}, entrypoint_type=EntrypointType.MODULE_PATH
+    ).apply()
+    with get_client(sync_client=True) as client:
+        flow_run = client.create_flow_run_from_deployment(deployment_id, parameters={"video": video})
+    env = prefect_env(prefect_api.home, prefect_api.api_url)
+    done = subprocess.run([sys.executable, "-m", "prefect.engine", str(flow_run.id)], capture_output=True,
+                          text=True, env=env, timeout=240, cwd=os.getcwd())  # fmt: skip
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and "Engine execution exited" not in output, output
+    errors = [line for line in output.splitlines() if "| ERROR" in line and "Flow run" in line]
+    assert len(errors) == 1 and "broken.mp4: not a readable video" in errors[0], output  # + the probe task's
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run.id)
+    assert run.state.is_failed() and run.state.message.startswith("broken.mp4: not a readable video")
+    assert run.name == "broken.mp4"
+
+
 def test_inbox_sweep_isolates_a_corrupt_file_and_skips_known_content(prefect_api, tmp_path):
+    from prefect.client.orchestration import get_client
+
     from flows.process_inbox import process_inbox
 
     inbox, lake = tmp_path / "inbox", str(tmp_path / "lake")
@@ -190,6 +263,51 @@ def test_inbox_sweep_isolates_a_corrupt_file_and_skips_known_content(prefect_api
     assert "a-again.mp4" in os.listdir(inbox / "done")
     assert_published_once(lake, ids)
 
+    result = process_inbox(inbox=str(inbox), lake=lake, settle_seconds=60, workers=2)  # nothing new
+    assert result["totals"]["total"] == 0
+    first, second, empty = _sweeps_of(str(inbox))
+    assert re.fullmatch(r"sweep inbox \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC: 3 new, 0 known", first.name)
+    assert second.name.endswith(": 0 new, 1 known") and empty.name.endswith(" UTC")
+    with get_client(sync_client=True) as client:  # an empty sweep is silent: no artifact
+        assert client.read_artifacts(artifact_filter=_artifacts_of(str(empty.id))) == []
+
+
+def _sweeps_of(inbox: str) -> list:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=["process-inbox"])),
+            sort=FlowRunSort.START_TIME_ASC,
+        )
+    return [r for r in runs if r.parameters.get("inbox") == inbox]
+
+
+def test_a_renamed_copy_arriving_is_skipped_without_touching_the_published_card(prefect_api, tmp_path):
+    from prefect.client.orchestration import get_client
+
+    from flows.process_video import process_video
+
+    inbox, lake = tmp_path / "inbox", str(tmp_path / "lake")
+    inbox.mkdir()
+    first = process_video(video=clip(inbox / "a.mp4", frames=10), lake=lake, inbox=str(inbox))
+    assert first["status"] == "published" and os.listdir(inbox / "done") == ["a.mp4"]
+    shutil.copy(inbox / "done" / "a.mp4", inbox / "a-again.mp4")
+    state = process_video(video=str(inbox / "a-again.mp4"), lake=lake, inbox=str(inbox), return_state=True)
+    again = state.result()
+    assert again["status"] == "skipped" and again["validation"] == "already published"
+    assert _task_names(again["flow_run_id"]).count("content-hash") == 1
+    key = f"a-mp4-{first['video_id'][:12]}"
+    with get_client(sync_client=True) as client:
+        (card,) = client.read_artifacts(artifact_filter=_artifacts_of(again["flow_run_id"]))
+        latest = client.read_latest_artifacts()
+    assert card.key is None and "skipped" in card.data  # the skip's own note, unkeyed
+    (published,) = [a for a in latest if a.key == key]
+    assert published.data.startswith("## a.mp4: published")
+    assert not [a for a in latest if a.key and a.key.startswith("a-again-mp4")]
+
 
 def test_dask_local_cluster_with_two_workers_processes_four_videos(prefect_api, tmp_path):
     from flows.process_videos import run_videos_with_prefect
@@ -201,6 +319,23 @@ def test_dask_local_cluster_with_two_workers_processes_four_videos(prefect_api, 
     assert_published_once(lake, [sha256(v) for v in videos])
     runs = lake_rows(lake, "runs")
     assert [(r["run_id"], r["status"], r["videos_published"]) for r in runs] == [(run.run_id, "succeeded", 4)]
+
+
+def _artifacts_of(flow_run_id: str) -> Any:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    return ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]))
+
+
+def _task_names(flow_run_id: UUID | str) -> list[str]:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(str(flow_run_id))]))
+        )
+    return sorted(run.name.rsplit("-", 1)[0] for run in runs)
 
 
 def _served_runs(deployment_name: str) -> list:
@@ -241,21 +376,23 @@ def _slow_copy(src: str, dst: str, chunks: int = 10, pause: float = 0.3) -> None
             time.sleep(pause)
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(400)
 def test_a_video_copied_slowly_into_a_served_inbox_is_processed_once_after_it_completes(
     prefect_api, tmp_path
 ):
-    """The arrival path end to end: ``facetrack serve`` → watcher → event → trigger → flow run → rows.
+    """The arrival path end to end: ``facetrack serve`` → watcher → a run of the ``on-arrival`` deployment,
+    executed in the serve process → rows.
 
     One file, copied in chunks for longer than the settle time: it must start exactly one run, after the
-    copy completes (a second file would only add another flow-run process on a 2-core machine).
+    copy completes. Then a corrupt file: its run fails with one line in the console, no traceback. The
+    empty inbox's sweep ticks start no runs.
     """
     inbox, lake = tmp_path / "inbox", str(tmp_path / "lake")
     inbox.mkdir()
     log_path = str(tmp_path / "serve.log")
     command = [
         sys.executable, "-c", FACETRACK, "serve", "--inbox", str(inbox), "--lake", lake,
-        "--settle-seconds", "1.5", "--cron", "0 0 1 1 *", "--workers", "1",
+        "--settle-seconds", "1.5", "--cron", "* * * * *", "--workers", "1",
     ]  # fmt: skip
     env = prefect_env(prefect_api.home, prefect_api.api_url)
     with open(log_path, "wb") as log:
@@ -282,17 +419,37 @@ def test_a_video_copied_slowly_into_a_served_inbox_is_processed_once_after_it_co
             "a completed arrival run",
             log_path,
         )
-        time.sleep(3.0)  # room for a wrongly doubled event's run to show up
+        time.sleep(3.0)  # room for a wrongly doubled run to show up
         (run,) = _served_runs("process-video/on-arrival")
-        assert run.parameters["video"] == str(inbox / "slow.mp4")
+        assert run.name == "slow.mp4" and run.parameters["video"] == str(inbox / "slow.mp4")
         assert run.state.is_completed()
         assert run.start_time is not None and run.start_time.timestamp() >= copy_done > copied
+        assert _task_names(run.id).count("content-hash") == 1
         assert_published_once(lake, [video_id])
         (row,) = lake_rows(lake, "videos")
         assert row["size_bytes"] == os.path.getsize(source) and row["run_id"] == str(run.id)
         assert os.listdir(inbox / "done") == ["slow.mp4"]
+
+        corrupt(tmp_path / "broken.mp4")
+        shutil.move(tmp_path / "broken.mp4", inbox / "broken.mp4")
+        _wait_for(lambda: (inbox / "failed" / "broken.mp4").exists(), 60, "broken.mp4 filed", log_path)
+        _wait_for(
+            lambda: (
+                len(_served_runs("process-video/on-arrival")) == 2
+                and all(r.state.is_final() for r in _served_runs("process-video/on-arrival"))
+            ),
+            30,
+            "the corrupt file's run to end",
+            log_path,
+        )
+        failed = next(r for r in _served_runs("process-video/on-arrival") if r.name == "broken.mp4")
+        assert failed.state.is_failed() and "not a readable video" in (failed.state.message or "")
+        assert _served_runs("process-inbox/inbox-sweep") == []  # ticks on an empty inbox make no runs
     finally:
         stop_process_group(serve)
+    console = _read(log_path).decode(errors="replace")  # all of it, the shutdown included
+    assert "Traceback" not in console and "Engine execution exited" not in console, console[-4000:]
+    assert "| ERROR   | Flow run 'broken.mp4' - broken.mp4: not a readable video" in console
 
 
 @pytest.fixture
@@ -349,17 +506,18 @@ def test_facetrack_run_with_a_server_runs_the_flows_and_prints_the_same_lines(pr
 
     good, bad = clip(tmp_path / "good.mp4", frames=14), corrupt(tmp_path / "bad.mp4")
     lake = str(tmp_path / "lake")
-    env = prefect_env(prefect_api.home, prefect_api.api_url)
-    env["PREFECT_LOGGING_LEVEL"] = "WARNING"
+    env = prefect_env(prefect_api.home, prefect_api.api_url)  # PREFECT_LOGGING_LEVEL=INFO, as by default
     done = subprocess.run([sys.executable, "-c", FACETRACK, "run", good, bad, "--lake", lake],
                           capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
     assert done.returncode == 2, done.stderr  # the bad file's exit code; the good one is published
     assert "good.mp4: published" in done.stdout
     assert "bad.mp4" in done.stderr and "Traceback" not in done.stderr
+    assert "| INFO" not in done.stdout + done.stderr, done.stderr  # Prefect's console: warnings and errors
     assert_published_once(lake, [sha256(good)])
     run_id = lake_rows(lake, "videos")[0]["run_id"]
     with get_client(sync_client=True) as client:  # the published video's run is a flow run on the server
-        assert client.read_flow_run(UUID(run_id)).state.is_completed()
+        parent = client.read_flow_run(UUID(run_id))
+    assert parent.state.is_completed() and parent.name == "run 2 videos: good.mp4, bad.mp4"
 
 
 def test_four_serverless_runs_started_at_once_all_succeed(tmp_path):

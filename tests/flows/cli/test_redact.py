@@ -78,3 +78,20 @@ def test_bad_videos_and_a_foreign_json_are_refused(clip: str, tmp_path: Path, ca
     assert code == 2 and "made for a 320x240 video, face.mp4 is 640x360" in stderr
     code, _, stderr = run_cli(["redact", clip, "-o", clip], capsys)
     assert code == 2 and "would overwrite the video itself" in stderr
+
+
+def test_run_redact_prints_where_the_copy_went(clip: str, tmp_path: Path, capsys: Capture) -> None:
+    lake = str(tmp_path / "lake")
+    code, _, stderr = run_cli(["run", clip, "--lake", lake, "--redact", "--blur", "smudge"], capsys)
+    assert code == 2 and stderr.strip().count("\n") == 0 and "--blur must be one of" in stderr
+    assert not Path(lake).exists()  # refused before anything was created
+    code, stdout, stderr = run_cli(["run", clip, "--lake", lake, "--redact", "--blur", "high"], capsys)
+    assert code == 0, stderr
+    json_path, redacted, report = stdout.strip().split(" -> ")[1].split(", ")
+    assert redacted.endswith(".redacted.mp4") and Path(redacted).is_file()
+    assert report == json_path.removesuffix(".faces.json") + ".report.html"  # run writes the report too
+    page = Path(report).read_text()
+    assert 'src="data:image/jpeg;base64,' in page and "http://" not in page
+    assert Path(redacted).name in page  # linked, relative: the report and the copy sit side by side
+    code, stdout, _ = run_cli(["run", clip, "--lake", str(tmp_path / "lake2"), "--no-report"], capsys)
+    assert code == 0 and ".report.html" not in stdout
