@@ -5,6 +5,8 @@ Kept free of numpy, pyarrow and friends so ``--help`` can show every default wit
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -40,3 +42,17 @@ SQL_FORMATS = ("table", "csv", "json", "parquet")
 # under an hour, which would delete the files of a publish still in flight.
 DEFAULT_RETAIN_HOURS = 168.0
 MIN_RETAIN_HOURS = 1.0
+
+
+def quiet_object_store_logs(environ: dict[str, str] | None = None) -> None:
+    """Keep delta-rs's Rust log to errors unless ``RUST_LOG`` says otherwise.
+
+    Without it, an S3 lake without credentials prints ~10 ``WARN aws_config … IMDS`` lines (the AWS SDK
+    trying the EC2 instance metadata service for a region and credentials) before the one-line error.
+    The Rust logger reads ``RUST_LOG`` once, when deltalake is first imported, so this runs before that;
+    IMDS itself stays enabled (it is how an EC2 instance role gets credentials; set
+    ``AWS_EC2_METADATA_DISABLED=true`` off EC2 to skip the probe).
+    """
+    env = os.environ if environ is None else environ
+    if "deltalake" not in sys.modules:
+        env.setdefault("RUST_LOG", "error")

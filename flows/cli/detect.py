@@ -108,8 +108,11 @@ def run_detect(
 
 
 def summary_line(result: VideoResult, output: str) -> str:
+    """One line; it says so when the file's timestamps had to be repaired (no frame is dropped for it) or
+    the detector's input was capped."""
+    repaired = "".join(f", {note}" for note in result.notes())
     return (
         f"{Path(result.info.path).name}: {result.frames_decoded} frames in {result.elapsed_seconds:.1f} s "
         f"({result.frames_per_second:.1f} frames/s), {len(result.tracks)} face events, "
-        f"{result.faces_detected} face ids -> {output}"
+        f"{result.faces_detected} face ids{repaired} -> {output}"
     )

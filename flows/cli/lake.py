@@ -1,4 +1,4 @@
-"""``facetrack lake optimize|vacuum|checkpoint|history``: lake housekeeping."""
+"""``facetrack lake optimize|vacuum|checkpoint|history|check``: lake housekeeping and its health check."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ TablesOption = Annotated[
 ]
 
 lake_app = typer.Typer(
-    help="Lake housekeeping: compact, z-order, vacuum, checkpoint.",
+    help="Lake housekeeping: compact, z-order, vacuum, checkpoint; check after a crash.",
     no_args_is_help=True,
 )
 app.add_typer(lake_app, name="lake")
@@ -79,3 +79,60 @@ def history(
 
     rows = table_history(Lake.resolve(lake), table, limit)
     sys.stdout.write(write_result(pa.Table.from_pylist(rows), fmt) or "")
+
+
+@lake_app.command()
+def check(
+    lake: LakeOption = None,
+    stale_hours: Annotated[
+        float,
+        typer.Option(
+            "--stale-hours",
+            help="A run still 'running' this long after it started is stuck (for rows without a heartbeat; "
+            "a row whose heartbeat stopped for 10 minutes is stuck at once).",
+        ),
+    ] = 6.0,
+    repair_runs: Annotated[
+        bool, typer.Option("--repair-runs", help="Mark the stuck runs 'abandoned' in the runs table.")
+    ] = False,
+) -> None:
+    """Check the lake after a crash: every table's log (no gap, no empty or truncated commit), child rows
+    without a videos row, runs stuck in 'running'. One line per problem, exit 1 if any."""
+    from tasks.lake.check import check_lake
+    from tasks.lake.store import Lake
+
+    report = check_lake(Lake.resolve(lake), stale_hours, repair_runs)
+    for line in report.repaired:
+        print(line)
+    for problem in report.problems:
+        print(problem.line())
+    if report.problems:
+        count = len(report.problems)
+        print(f"facetrack: lake check: {count} problem{'s' * (count != 1)}", file=sys.stderr)
+        raise typer.Exit(1)
+    print(report.summary())
+
+
+@lake_app.command()
+def migrate(lake: LakeOption = None) -> None:
+    """Bring a lake made by an older facetrack to the current layout (columns renamed off SQL reserved
+    words, short container names); one commit per table, safe to rerun."""
+    from tasks.lake.migrate import migrate_lake
+    from tasks.lake.store import Lake
+
+    done = migrate_lake(Lake.resolve(lake))
+    print("\n".join(done) if done else "lake is current: nothing to migrate")
+
+
+@lake_app.command()
+def tables(
+    lake: LakeOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=" | ".join(SQL_FORMATS[:3]))] = SQL_FORMATS[0],
+) -> None:
+    """List the lake's tables: rows, version, files and size from each Delta log, and what each holds
+    (`facetrack sql "SHOW COLUMNS FROM videos"` for their columns)."""
+    from tasks.lake.store import Lake
+    from tasks.query.catalog import table_summary
+    from tasks.query.render import write_result
+
+    sys.stdout.write(write_result(table_summary(Lake.resolve(lake)), fmt) or "")

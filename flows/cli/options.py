@@ -38,16 +38,25 @@ MinFaceOption = Annotated[
     int, typer.Option("--min-face", help="Ignore faces smaller than this many pixels (0 = keep all).")
 ]
 FragmentOption = Annotated[float, typer.Option("--fragment-seconds", help="Length of a JSON fragment.")]
+# Where a command's lake is when --lake is not given; the same rule as ``tasks.lake.store.Lake.resolve``
+# (spelled out here so --help does not import the store, and pyarrow with it; a test keeps them equal).
+# Written into the help text in click's "[default: ...]" style: a string ``show_default`` comes out in
+# parentheses, "[default: ($FACETRACK_LAKE ...)]".
+LAKE_DEFAULT_HELP = "$FACETRACK_LAKE if set, else ./facetrack-data/lake"
+
 LakeOption = Annotated[
     str | None,
     typer.Option(
         "--lake",
-        help="Lake root: a path or s3://bucket/prefix (env FACETRACK_LAKE; default ./facetrack-data/lake).",
+        help=f"Lake root: a path or s3://bucket/prefix.  [default: {LAKE_DEFAULT_HELP}]",
         show_default=False,
     ),
 ]
 JsonDirOption = Annotated[
-    str | None, typer.Option("--json-dir", help="Where the per-video JSON goes (default: <lake>/json).")
+    str | None,
+    typer.Option(
+        "--json-dir", help="Where the per-video JSON goes.  [default: <lake>/json]", show_default=False
+    ),
 ]
 
 

@@ -15,10 +15,17 @@ resolution, or ``fine_size`` px on the long side for huge frames):
 
 Everything is merged by NMS in frame pixels before the tracker sees it (``windows.merge``). Frames already
 small for the coarse pass (say 320x240) get no fine passes: the coarse pass sees them whole.
+
+A coarse pass the detector had to cap for memory (``--input-size 0`` on a 4K or 8K frame: a whole-frame pass
+is at most ~2 Mpx) raises the fine scale to the resolution asked for (up to 16 Mpx of fine picture: full
+resolution up to 5K, 4000 px for 8000x8000), so tiles look at every part of the frame at that resolution
+instead; ``capped`` says so in one line (also logged as a warning).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,10 +33,14 @@ import numpy as np
 
 from models.detections import Detections, iou_matrix
 from models.detector.base import FaceDetector
+from models.detector.centerface import LARGE_FRAME
 from models.detector.windows import Window, crop, merge, region_window, tile_grid, to_frame
 
 # A frame's fine-scale picture, or a function that makes it (called only when a window needs it).
 FinePicture = np.ndarray | Callable[[], np.ndarray]
+MIB_PER_MEGAPIXEL = 320  # onnxruntime's peak for CenterFace, per million input pixels (measured)
+
+log = logging.getLogger("facetrack.detector")
 
 
 @dataclass(frozen=True)
@@ -77,9 +88,16 @@ class DetectorSchedule:
         self.frame_size = frame_size
         width, height = frame_size
         coarse = detector.input_shape(width, height)
+        requested = getattr(detector, "requested_shape", detector.input_shape)(width, height)
         self.coarse_scale = coarse[0] / width
         cfg = self.config
-        self.fine_scale = min(1.0, cfg.fine_size / max(width, height)) if cfg.fine_size > 0 else 0.0
+        # A capped coarse pass: the fine passes see the frame at the resolution asked for, up to LARGE_FRAME
+        # pixels (a fine picture is RGB, 3 bytes a pixel, one per frame of a batch).
+        fine_size = cfg.fine_size
+        if requested != coarse and fine_size > 0:
+            most = math.floor(max(width, height) * min(1.0, math.sqrt(LARGE_FRAME / (width * height))))
+            fine_size = max(fine_size, min(max(requested), most))
+        self.fine_scale = min(1.0, fine_size / max(width, height)) if fine_size > 0 else 0.0
         self.active = self.fine_scale >= cfg.min_gain * self.coarse_scale
         fine = (max(1, round(width * self.fine_scale)), max(1, round(height * self.fine_scale)))
         self.fine_shape = fine if self.active else frame_size  # (width, height) of the fine picture
@@ -92,6 +110,9 @@ class DetectorSchedule:
         self._next_tile = 0
         self._small = cfg.small_face / self.coarse_scale  # frame px: faces smaller get regions
         self.windows_run = 0  # fine windows so far (for the run's statistics)
+        self.capped = capped_message(frame_size, requested, coarse, self.fine_shape if self.active else None)
+        if self.capped:
+            log.warning(self.capped)
 
     def detect(
         self, frames: Sequence[ScheduledFrame], threshold: float, confident: float
@@ -195,6 +216,21 @@ class DetectorSchedule:
             # can tell who it is (nor whether it is a face), so the fine passes do not report them.
             out.append((k, moved[np.maximum(moved.widths, moved.heights) >= self.config.min_face]))
         return out
+
+
+def capped_message(
+    frame: tuple[int, int], requested: tuple[int, int], coarse: tuple[int, int], fine: tuple[int, int] | None
+) -> str:
+    """One line when the coarse pass is smaller than the input size asked for (else ""): what was asked,
+    what it would have cost, and what covers the frame's detail instead."""
+    if requested == coarse:
+        return ""
+    cost = requested[0] * requested[1] / 1e6 * MIB_PER_MEGAPIXEL / 1024
+    cover = f"fine tiles at {max(fine)} px cover the frame" if fine else "no fine passes (fine size 0)"
+    return (
+        f"input size capped at {max(coarse)} px for {frame[0]}x{frame[1]} (the {max(requested)} px pass "
+        f"asked for would need ~{cost:.1f} GiB of memory); {cover}"
+    )
 
 
 class _Pictures:

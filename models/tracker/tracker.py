@@ -7,7 +7,9 @@ is Hungarian on IoU between Kalman-predicted boxes and detections.
 
 What makes ids right rather than merely stable:
 - a track is confirmed only after ``confirm_hits`` matches in a row (one-frame false positives never get
-  an id), and its tentative frames are then back-filled so a face's first frames are not lost;
+  an id), and its tentative frames are then back-filled so a face's first frames are not lost; only a
+  video whose last shot is too short for that (a clip of a few frames) keeps, at its end, the tentative
+  faces seen at every detector run of that shot;
 - a lost track is remembered for ``lost_seconds`` so a face hidden for a moment keeps its id; it is
   matched against both its predicted box and where it was last seen (occluders rarely move faces);
 - gaps are filled by interpolation once a face is found again (and between detections when detecting
@@ -98,6 +100,7 @@ class FaceTracker:
         self._frame = -1  # last frame seen
         self._last_detected_frame = -1  # last frame the detector ran on
         self._previous_detected = -1  # the detector run before that
+        self._shot_runs = 0  # detector runs since the current shot started
         self._image: ImageSource | None = None
         self._image_scale = 1.0
         self._seen_now: list[tuple[Track, int]] = []  # (track, detection index) matched this frame
@@ -134,6 +137,7 @@ class FaceTracker:
             track.kalman.predict()
         if detections is None:
             return
+        self._shot_runs += 1
         self._previous_detected, self._last_detected_frame = self._last_detected_frame, frame
         self._seen_now = []
         dets = self._filter(detections)
@@ -179,11 +183,27 @@ class FaceTracker:
         appearance; ``frame_index`` is the decoded frame, rows sorted by (frame_index, track_id)."""
         started = time.perf_counter()
         cfg = self.config
-        tracks = stitch(self.tracklets, cfg.merge_similarity, cfg.merge_margin, self._flicker, self.cuts,
+        tracklets = self.tracklets + self._too_short_to_confirm()
+        tracks = stitch(tracklets, cfg.merge_similarity, cfg.merge_margin, self._flicker, self.cuts,
                         cfg.split_similarity)  # fmt: skip
         self.identity_seconds += time.perf_counter() - started
         tracks.sort(key=lambda t: (t.frames[0], float(t.boxes[0][0])))
         return Detections.concatenate([self._expand(t, i, n_frames) for i, t in enumerate(tracks)]).sorted()
+
+    def _too_short_to_confirm(self) -> list[Track]:
+        """Tentative tracks seen at every detector run of a last shot too short to confirm any track.
+
+        A clip of a few frames (or a last shot after a cut) never gives a face ``confirm_hits`` sightings;
+        the faces it saw, each confident enough to start a track and found again at every run, are kept
+        rather than lost. Anywhere else a track that missed its confirmation is noise, and is dropped.
+        """
+        if self._shot_runs >= self.config.confirm_hits:
+            return []
+        return [
+            t
+            for t in self._active
+            if not t.confirmed and t.hits >= self._shot_runs and t.last_frame == self._last_detected_frame
+        ]
 
     # -- association ---------------------------------------------------------------------------------
 
@@ -329,6 +349,7 @@ class FaceTracker:
         self.cuts.append(frame)
         self._finished += [t for t in self._active if t.confirmed]
         self._active = []
+        self._shot_runs = 0
 
     def _embed(self, frame: int, dets: Detections) -> None:
         """Embed the confirmed faces due for a look, in one batch; split tracks that took someone else."""

@@ -37,7 +37,7 @@ from tasks.detect.frame_grid import to_grid, to_stored_frame
 from tasks.detect.result import VideoResult
 from tasks.errors import BadInputError, ModelUnavailableError
 from tasks.settings import DetectorSettings
-from tasks.video.decode import DecodedFrame, FrameReader, display_turns
+from tasks.video.decode import DecodedFrame, FrameReader, TimestampRepair, display_turns
 from tasks.video.probe import VideoInfo, probe
 from tasks.video.shots import shots_between
 
@@ -142,8 +142,9 @@ def detect_track(
     if not slots:
         raise BadInputError(f"{os.path.basename(info.path)}: no frame could be decoded")
     _check_complete(info, len(slots))
-    stats = {"provider": getattr(detector, "provider", ""), "fine_windows": schedule.windows_run}
-    result = result_of(tracker, info, settings, slots, stats)
+    stats = {"provider": getattr(detector, "provider", ""), "fine_windows": schedule.windows_run,
+             "input_capped": schedule.capped}  # fmt: skip
+    result = result_of(tracker, info, settings, slots, stats, reader.clock.repairs)
     result.elapsed_seconds = time.perf_counter() - started
     if progress:
         progress(len(slots), len(slots), result.faces_detected)
@@ -151,10 +152,16 @@ def detect_track(
 
 
 def result_of(
-    tracker: FaceTracker, info: VideoInfo, settings: DetectorSettings, slots: list[int], stats: dict[str, Any]
+    tracker: FaceTracker,
+    info: VideoInfo,
+    settings: DetectorSettings,
+    slots: list[int],
+    stats: dict[str, Any],
+    repairs: list[TimestampRepair] | None = None,
 ) -> VideoResult:
     """Finish ``tracker`` (fed every decoded frame, whose grid slots are ``slots``) into the video's result.
 
+    ``repairs`` are the decoder's timestamp repairs (``FrameClock.repairs``), reported with the result.
     Repeatable: finishing again (say with other identity thresholds in ``tracker.config``) gives a new
     result and leaves the tracker as it was.
     """
@@ -167,7 +174,9 @@ def result_of(
         "identity_seconds": round(tracker.identity_seconds, 3),
         "embedded_faces": tracker.embedded_faces,
     }
-    return VideoResult(info, settings, tracks, grid_frames, len(slots), 0.0, stats, shots)
+    return VideoResult(
+        info, settings, tracks, grid_frames, len(slots), 0.0, stats, shots, list(repairs or [])
+    )
 
 
 def _check_settings(settings: DetectorSettings) -> None:

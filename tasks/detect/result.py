@@ -12,6 +12,7 @@ from typing import Any
 
 from models import Detections
 from tasks.settings import DetectorSettings
+from tasks.video.decode import TimestampRepair, describe_repairs
 from tasks.video.probe import VideoInfo
 from tasks.video.shots import Shot
 
@@ -24,7 +25,9 @@ class VideoResult:
     slot on the video's nominal frame grid (the decoded frame index for constant-frame-rate video), so an
     event's time is frame_index / frame_rate; boxes and landmarks are in stored-frame pixels; track ids
     are the face ids 0..K-1 in order of first appearance. ``grid_frames`` is the number of slots on the
-    grid, which is the number of events in the JSON. ``shots`` tile the same grid.
+    grid, which is the number of events in the JSON. ``shots`` tile the same grid. ``timestamp_repairs``
+    says where the file's timestamps jumped and how each frame was still given its own slot
+    (``tasks.video.decode.FrameClock``).
     """
 
     info: VideoInfo
@@ -35,6 +38,7 @@ class VideoResult:
     elapsed_seconds: float = 0.0
     stats: dict[str, Any] = field(default_factory=dict)
     shots: list[Shot] = field(default_factory=list)  # the video's shots, cut where the picture cuts
+    timestamp_repairs: list[TimestampRepair] = field(default_factory=list)
 
     @property
     def faces_detected(self) -> int:
@@ -44,3 +48,14 @@ class VideoResult:
     @property
     def frames_per_second(self) -> float:
         return self.frames_decoded / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+    def notes(self) -> list[str]:
+        """What a user should hear about how the video was read, for the summary line: timestamps that
+        had to be repaired (no frame is dropped for them) and a detector input capped to bound memory."""
+        found = []
+        if self.timestamp_repairs:
+            found.append(f"timestamps repaired: {describe_repairs(self.timestamp_repairs)}")
+        capped = self.stats.get("input_capped")
+        if capped:
+            found.append(str(capped))
+        return found

@@ -11,12 +11,13 @@ nullable columns): the column is added to the table, in its own commit, before t
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from tasks.errors import ContractError, LakeError, first_line
+from tasks.errors import ContractError, LakeError, first_line, storage_full
 from tasks.lake import schema as lake_schema
 from tasks.video.content_id import require_video_id
 
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from deltalake import CommitProperties, DeltaTable, WriterProperties
 
+# A local table is not written on a disk with less free than this: delta-rs fails part-way there, and its
+# storage layer (object_store's BufWriter) panics in a tokio thread on the error path, printing
+# "thread 'tokio-rt-worker' panicked ... Already shut down" lines before the error comes back.
+MIN_FREE_BYTES = 1 << 20
 MAX_ATTEMPTS = 12
 BACKOFF_SECONDS = 0.05
 BACKOFF_CAP_SECONDS = 2.0
@@ -85,6 +90,7 @@ def write_rows(
         arguments["commit_properties"] = commit_properties
 
     def write() -> int:
+        require_space(uri, what)
         if create_as:
             DeltaTable.create(uri, rows.schema, mode="ignore", name=create_as, storage_options=options)
         table = DeltaTable(uri, storage_options=options)
@@ -93,6 +99,22 @@ def write_rows(
         return int(table.version())  # the object follows its own commit
 
     return with_commit_retries(write, what)
+
+
+def require_space(uri: str, what: str, needed: int = MIN_FREE_BYTES) -> None:
+    """Refuse, in one line, to write a local table on a disk with less than ``needed`` bytes free."""
+    if "://" in uri and not uri.startswith("file://"):
+        return  # an object store has no free space to ask about
+    directory = uri.removeprefix("file://")
+    while directory and not os.path.isdir(directory):
+        directory = os.path.dirname(directory)
+    try:
+        stats = os.statvfs(directory or ".")
+    except OSError:
+        return  # the write itself reports what is wrong
+    if stats.f_blocks and stats.f_bavail * stats.f_frsize < needed:  # (some FUSE mounts report no blocks)
+        free = stats.f_bavail * stats.f_frsize // 1024
+        raise LakeError(f"{what}: no space left on device ({free} KiB free for the lake at {uri})")
 
 
 def _add_missing_columns(table: DeltaTable, wanted: pa.Schema) -> None:
@@ -112,7 +134,8 @@ def with_commit_retries(
     """Run a table operation, retrying on ``CommitFailedError`` with jittered exponential backoff.
 
     Jitter matters: writers that collided once would otherwise retry in lockstep and collide again.
-    Any other delta-rs error is the lake's fault (permissions, storage, schema) and becomes one line.
+    Any other delta-rs error is the lake's fault (permissions, storage, schema) and becomes one line; a
+    full disk's is ``<what>: no space left on device``.
     """
     from deltalake.exceptions import CommitFailedError
 
@@ -129,6 +152,9 @@ def with_commit_retries(
         except (ContractError, LakeError):
             raise
         except Exception as exc:
+            full = storage_full(exc)  # the disk filled during the write: say so, not the parquet error
+            if full:
+                raise LakeError(f"{what}: {full}") from None
             if type(exc).__module__.split(".")[0] in {"deltalake", "_internal", "builtins", "pyarrow"}:
                 raise LakeError(f"{what}: {first_line(exc)}") from None
             raise

@@ -1,7 +1,8 @@
 """encode: frames into a video file with PyAV, written under a temporary name and renamed when complete.
 
 The built-in demo composes its video with this, and the tests and benchmarks make theirs with it. A
-reader never sees a half-written file: the container is finished (trailer written) before the rename.
+reader never sees a half-written file: the container is finished (trailer written) before the rename; a
+full (or read-only) disk is one line naming the file, ``OutputError``, and leaves no partial file.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 import numpy as np
+
+from tasks.errors import STORAGE_ERRORS, OutputError, os_error_line
 
 DEFAULT_OPTIONS = {"preset": "veryfast", "crf": "20"}
 
@@ -63,8 +66,10 @@ def write_video(
                 container.mux(stream.encode(frame))
             container.mux(stream.encode())
         os.replace(partial, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(partial):
             os.unlink(partial)
+        if isinstance(exc, OSError) and exc.errno in STORAGE_ERRORS:  # a full disk: one line, no partial
+            raise OutputError(os_error_line(path, exc)) from None
         raise
     return path

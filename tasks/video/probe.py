@@ -1,8 +1,8 @@
 """probe: what a video file is, read with PyAV before any heavy work starts.
 
 Probing decodes the first frame as well as reading the headers, so a file that only looks like a video
-(a text file renamed .mp4, a truncated download, an audio-only file) is refused here with one line,
-before a model is loaded or an output path is touched.
+(a text file renamed .mp4, a truncated download, an audio-only file, a photo renamed .mp4) is refused here
+with one line, before a model is loaded or an output path is touched.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ MAX_FRAME_RATE = Fraction(1000)
 _STANDARD = "24000/1001 24 25 30000/1001 30 48 50 60000/1001 60 100 120000/1001 120"
 STANDARD_RATES = tuple(Fraction(rate) for rate in _STANDARD.split())
 SNAP_TOLERANCE = 0.015
+# FFmpeg reads a still picture (PNG, JPEG, BMP, TIFF, WebP ... whatever its name) through one of its image
+# demuxers: "image2", "image2pipe" or "<format>_pipe" (no video demuxer is named so). A GIF, APNG or WebP
+# may be animated: one frame is a picture, more are a (silent) video.
+_IMAGE_DEMUXERS = ("image2", "image2pipe")
+_ANIMATED_IMAGE_FORMATS = ("gif", "apng", "webp")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,9 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             raise BadInputError(f"{name}: has no video stream (found: {', '.join(kinds)})")
         stream = container.streams.video[0]
         ctx = stream.codec_context
+        format_name = str(container.format.name)
+        if format_name in _IMAGE_DEMUXERS or format_name.endswith("_pipe"):
+            raise BadInputError(f"{name}: an image, not a video")
         width, height = int(ctx.width or 0), int(ctx.height or 0)
         if not (0 < width <= MAX_DIMENSION and 0 < height <= MAX_DIMENSION):
             raise BadInputError(f"{name}: frame size {width}x{height} is outside 1..{MAX_DIMENSION} pixels")
@@ -96,12 +104,14 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         frame_count = int(stream.frames or 0)
         if frame_count <= 0:
             frame_count = len(_packet_timestamps(path))
+        if format_name in _ANIMATED_IMAGE_FORMATS and frame_count <= 1:
+            raise BadInputError(f"{name}: an image, not a video")
         if duration <= 0 and frame_count > 0:
             duration = frame_count / float(frame_rate)
         return VideoInfo(
             path=os.path.abspath(path),
             size_bytes=size,
-            container=str(container.format.name),
+            container=format_name,
             codec=str(ctx.name),
             width=width,
             height=height,

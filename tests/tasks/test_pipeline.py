@@ -61,7 +61,7 @@ def test_one_video_goes_through_every_step_in_order_through_the_hook(clip: str, 
     assert outcome.status == VideoStatus.PUBLISHED, outcome.error
     assert called == [
         "probe_step", "hash_step", "detect_step", "normalize_step", "write_json_step",
-        "validate_step", "publish_step",
+        "validate_step", "publish_step", "report_step",
     ]  # fmt: skip
     assert outcome.video_id == video_id(clip) and outcome.frames == 40 and outcome.faces >= 1
     assert outcome.json_path == str(tmp_path / "lake" / "json" / f"walk.{outcome.video_id[:12]}.faces.json")
@@ -79,7 +79,8 @@ def test_bad_input_is_a_failed_outcome_with_its_line(tmp_path: Path) -> None:
     outcome = pipeline.process_video(pipeline.VideoJob(str(broken), lake))
     assert outcome.status == VideoStatus.FAILED and outcome.exit_code == 2
     assert outcome.error.startswith("broken.mp4: not a readable video")
-    assert outcome.line() == f"failed: {outcome.error}" and outcome.error_line() == outcome.error
+    assert outcome.line() == "broken.mp4: failed: " + outcome.error.removeprefix("broken.mp4: ")
+    assert outcome.error_line() == outcome.error
 
 
 def test_a_run_row_says_running_then_how_it_went() -> None:

@@ -38,7 +38,7 @@ def test_run_fills_the_lake_and_the_lake_gives_back_the_json(media, tmp_path, ca
     assert code == 2  # the bad file's exit code; the good videos are published regardless
     assert out.count(": published ") == 1
     assert "notes.mp4: failed: notes.mp4: not a readable video" not in err  # name said once
-    assert "notes.mp4: not a readable video" in err
+    assert "notes.mp4: failed: not a readable video" in err  # "name: status: reason", as every line
     assert "1 of 2 videos not published" in err
 
     videos = pl.read_delta(os.path.join(root, "videos"))
