@@ -19,6 +19,7 @@ from prefect import flow, get_run_logger
 from flows.batch import refused, report, run_batch
 from flows.inbox import folder
 from flows.inbox.objects import ready_objects
+from flows.process_video import record_skipped_source
 from flows.steps import io_task
 from tasks.errors import BadInputError, FacetrackError
 from tasks.lake.published import published_video_ids
@@ -70,6 +71,7 @@ def find_new_videos(
             continue
         with folder.claimed(path) as mine:
             if mine:
+                record_skipped_source(Lake.resolve(lake), content, path, _flow_run_id())
                 folder.file_done(path)
                 duplicates.append(path)
     logger.info(
@@ -80,6 +82,12 @@ def find_new_videos(
         len(duplicates),
     )
     return new, duplicates
+
+
+def _flow_run_id() -> str:
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id or "")
 
 
 def _sweep_run_name() -> str:

@@ -193,12 +193,24 @@ def _process(job: VideoJob, outcome: VideoOutcome, inbox: str | None) -> None:
                     "%s: content %s is already in the lake", outcome.name, outcome.video_id[:12]
                 )
                 outcome.status, outcome.validation = VideoStatus.SKIPPED, "already published"
+                record_skipped_source(job.lake, outcome.video_id, job.video, job.run_id)
             else:
                 _run(replace(here, video_id=outcome.video_id), outcome)
             outcome.filed_as = _file(job.video, outcome, remote)
     except FacetrackError as exc:  # the download or the filing
         outcome.fail(exc)
         get_run_logger().error("%s", outcome.error_line())
+
+
+def record_skipped_source(lake: Lake, video_id: str, path: str, run_id: str) -> None:
+    """Keep the name a skipped copy arrived as in ``video_sources`` (lineage: every source of a video is
+    kept); a failure to record it is a warning, the copy is filed as done either way."""
+    from tasks.lake.sources import record_source
+
+    try:
+        record_source(lake, video_id, path, run_id)
+    except FacetrackError as exc:
+        get_run_logger().warning("%s: source not recorded in video_sources (%s)", os.path.basename(path), exc)
 
 
 def _run(job: VideoJob, outcome: VideoOutcome) -> None:

@@ -37,8 +37,8 @@ if TYPE_CHECKING:  # for type checkers; at run time __getattr__ imports each nam
     from tasks.lake.publish import delete_video, publish_batch
     from tasks.lake.store import Lake
     from tasks.pipeline import RunSummary, VideoJob, VideoOutcome, process_video, run_videos
-    from tasks.query.render import write_result
-    from tasks.query.sql import run_sql
+    from tasks.query.render import stream_result, write_result
+    from tasks.query.sql import run_sql, stream_sql
     from tasks.settings import DetectorSettings
     from tasks.status import RunStatus, VideoStatus
     from tasks.validate.check import ValidationOutcome, validate_batch
@@ -67,8 +67,8 @@ _SOURCES = {
     **dict.fromkeys(
         ["RunSummary", "VideoJob", "VideoOutcome", "process_video", "run_videos"], "tasks.pipeline"
     ),
-    "write_result": "tasks.query.render",
-    "run_sql": "tasks.query.sql",
+    **dict.fromkeys(["stream_result", "write_result"], "tasks.query.render"),
+    **dict.fromkeys(["run_sql", "stream_sql"], "tasks.query.sql"),
     "DetectorSettings": "tasks.settings",
     **dict.fromkeys(["RunStatus", "VideoStatus"], "tasks.status"),
     **dict.fromkeys(["ValidationOutcome", "validate_batch"], "tasks.validate.check"),

@@ -2,7 +2,7 @@
 
     prepare (lake tables, JSON folder) → probe → content hash → detect+track → JSON document
           → normalize (contract check) → write JSON → validate (quarantine if refused) → publish
-          → runs row
+          → [redact beside the JSON → validate → redactions row] → HTML report beside the JSON → runs row
 
 ``process_video`` runs the steps for one video and ``run_videos`` for many under one ``runs`` row. Every
 step is a plain function called through ``steps``: directly for ``facetrack run`` without a server, or as
@@ -22,24 +22,33 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 from tasks.detect.detect_track import Progress, detect_track
 from tasks.detect.result import VideoResult
 from tasks.document.build import build_document
+from tasks.document.rebuild import events_of
 from tasks.document.write import document_text, write_json_atomic
-from tasks.errors import FacetrackError, ValidationFailed
+from tasks.errors import FacetrackError, Interrupted, ValidationFailed
 from tasks.lake.batch import VideoBatch
 from tasks.lake.normalize import normalize
 from tasks.lake.publish import PublishReport, publish_batch
-from tasks.lake.runs import facetrack_version, write_run_row
-from tasks.lake.store import Lake, is_uri, write_object
+from tasks.lake.redactions import record_redaction, redaction_rows
+from tasks.lake.runs import HEARTBEAT_SECONDS, facetrack_version, write_run_row
+from tasks.lake.sources import published_json_path
+from tasks.lake.store import Lake, is_uri, upload_file, write_object
+from tasks.redact.masks import DEFAULT_MARGIN
+from tasks.redact.run import redact_document
+from tasks.redact.video import RedactionResult, RedactOptions
 from tasks.settings import DetectorSettings
 from tasks.status import RunStatus, VideoStatus
 from tasks.validate.check import ValidationOutcome
-from tasks.validate.gate import audit
+from tasks.validate.gate import audit, audit_record
 from tasks.video.content_id import video_id
 from tasks.video.probe import VideoInfo, probe
+
+if TYPE_CHECKING:
+    import polars as pl
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -82,6 +91,8 @@ class VideoJob:
     run_id: str = ""
     source: str | None = None  # where the video really came from (an object URI), recorded in the lake
     video_id: str | None = None  # the content hash, when the caller already computed it
+    redact: RedactOptions | None = None  # also write the video with every face hidden, beside its JSON
+    report: bool = True  # write the HTML report (gallery, timeline, contact sheet) beside the JSON
 
 
 @dataclass
@@ -97,6 +108,9 @@ class VideoOutcome:
     events: int = 0
     validation: str = ""
     json_path: str = ""
+    notes: str = ""  # how the video was read, when the user should hear it (repaired timestamps, ...)
+    redacted_path: str = ""  # the redacted video, with --redact
+    report_path: str = ""  # the HTML report
     lake: str = ""
     error: str = ""
     exit_code: int = 0
@@ -119,11 +133,14 @@ class VideoOutcome:
         if self.status == VideoStatus.PUBLISHED:
             return (
                 f"{self.name}: published {self.video_id[:12]}: {self.frames} frames, {self.events} face "
-                f"events, {self.faces} face ids in {self.seconds:.1f} s -> {self.json_path}"
+                f"events, {self.faces} face ids in {self.seconds:.1f} s"
+                + (f" ({self.notes})" if self.notes else "")
+                + f" -> {self.json_path}"
+                + (f", {self.redacted_path}" if self.redacted_path else "")
+                + (f", {self.report_path}" if self.report_path else "")
             )
-        if self.error.startswith(self.name):
-            return f"{self.status}: {self.error}"
-        return f"{self.name}: {self.status}: {self.error}"
+        reason = self.error.removeprefix(f"{self.name}: ")  # one format: "name: status: reason"
+        return f"{self.name}: {self.status}: {reason}"
 
     def error_line(self) -> str:
         """The error, starting with the file name (errors from probe already do)."""
@@ -142,8 +159,17 @@ class VideoOutcome:
 
 def prepare_step(lake: Lake, json_dir: str | None = None) -> None:
     """Create the lake's missing tables and the JSON folder: an unwritable lake fails now, not after an
-    hour of detection."""
+    hour of detection. So does a damaged log (an empty or truncated commit, a gap): publishing on top of
+    it would build on rows the table has silently lost."""
     lake.ensure_tables()
+    from tasks.errors import LakeError
+    from tasks.lake.check import damaged_logs
+
+    if damaged := damaged_logs(lake):
+        more = f" (and {len(damaged) - 1} more)" if len(damaged) > 1 else ""
+        raise LakeError(
+            f"lake {lake.root}: {damaged[0].line()}{more}; refusing to publish, see `facetrack lake check`"
+        )
     if json_dir and not is_uri(json_dir):
         try:
             os.makedirs(json_dir, exist_ok=True)
@@ -192,21 +218,95 @@ def publish_step(lake: Lake, batch: VideoBatch) -> PublishReport:
     return publish_batch(lake, batch)
 
 
+def redact_step(
+    info: VideoInfo, document: dict[str, Any], location: str, options: RedactOptions, lake: Lake
+) -> RedactionResult:
+    """Write the video with every face of ``document`` hidden to ``location`` (a path or an object URI:
+    redacted in a local staging folder, then uploaded in one PUT)."""
+    if not is_uri(location):
+        return redact_document(info, document, location, options=options)
+    import shutil
+    import tempfile
+    from dataclasses import replace
+
+    staging = tempfile.mkdtemp(prefix="facetrack-redact-")
+    try:
+        local = redact_document(
+            info, document, os.path.join(staging, os.path.basename(location)), options=options
+        )
+        upload_file(local.path, location, lake.storage_options)
+        return replace(local, path=location)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def record_redaction_step(lake: Lake, rows: pl.DataFrame, video_id: str, run_id: str) -> None:
+    """The gate on the ``redactions`` row, then the row: a refused row is recorded in ``validations`` only."""
+    verdict = audit_record(lake, "redactions", rows, video_id, run_id)
+    if not verdict.success:
+        raise ValidationFailed(f"redaction of {video_id[:12]}: validation {verdict.reason}; not recorded")
+    record_redaction(lake, rows)
+
+
+def report_step(lake: Lake, video_id: str, video: str, location: str, redacted: str | None) -> str:
+    """The video's HTML report from its published rows, at ``location`` (a path, or an object URI: written
+    in a local staging folder, then uploaded), and the lake's index of reports refreshed. Returns where
+    the report went."""
+    from tasks.report.lake_index import write_lake_index
+    from tasks.report.sources import report_from_lake
+
+    if not is_uri(location):
+        written = report_from_lake(lake, video_id, video, location, redacted, verify=False).path
+    else:
+        import shutil
+        import tempfile
+
+        staging = tempfile.mkdtemp(prefix="facetrack-report-")
+        try:
+            local = report_from_lake(
+                lake, video_id, video, os.path.join(staging, "report.html"), verify=False
+            )
+            written = upload_file(local.path, location, lake.storage_options)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    write_lake_index(lake)  # <lake>/reports/index.html: every published video, newest first
+    return written
+
+
 def record_run_step(lake: Lake, run: RunSummary) -> None:
     write_run_row(lake, run.row())
 
 
-def json_location(video: str, lake: Lake, json_dir: str | None, video_id: str) -> str:
+def json_location(
+    video: str, lake: Lake, json_dir: str | None, video_id: str, published: str | None = None
+) -> str:
     """Where a video's JSON goes: ``<json_dir>/<stem>.faces.json`` (the name ``facetrack detect`` uses),
     else the lake's store ``<lake>/json/<stem>.<video_id[:12]>.faces.json``.
 
     The lake's store names files by content too: two different videos called ``clip.mp4`` (from two
     cameras) would otherwise overwrite each other's JSON while both ``videos`` rows point at it.
+
+    One JSON per video in the lake's store: ``published`` is the ``json_path`` of the video's ``videos``
+    row, if it is already published. When that path is in the lake's store it is kept, whatever the
+    current file is called: a renamed copy (same bytes, same ``video_id``) rewrites the JSON, report and
+    redacted copy under the name the content was first published as, instead of leaving a second set
+    that nothing points at (every name it was seen as is in ``video_sources``). A JSON elsewhere (an
+    explicit ``--json-dir``) is never reused, and ``json_dir`` always gets ``<stem>.faces.json``.
     """
     stem = os.path.splitext(os.path.basename(video))[0]
     directory = json_dir or lake.json_dir
+    store = f"{lake.json_dir.rstrip('/')}/" if is_uri(lake.json_dir) else os.path.join(lake.json_dir, "")
+    if not json_dir and published and published.startswith(store) and published.endswith(".faces.json"):
+        return published
     name = f"{stem}.faces.json" if json_dir else f"{stem}.{video_id[:12]}.faces.json"
     return f"{directory.rstrip('/')}/{name}" if is_uri(directory) else os.path.join(directory, name)
+
+
+def redacted_location(json_path: str, video: str) -> str:
+    """Where a video's redacted copy goes: beside its JSON, ``<name>.redacted<ext>`` for ``<name>.faces.json``
+    (the video's own container family: its extension, ``.mp4`` when it has none)."""
+    extension = os.path.splitext(video)[1] or ".mp4"
+    return json_path.removesuffix(".faces.json") + f".redacted{extension}"
 
 
 # --- one video ---------------------------------------------------------------------------------------
@@ -248,13 +348,17 @@ def _run_steps(
     result = steps(detect_step, video, job.settings, info, progress)
     outcome.frames, outcome.detect_seconds = result.frames_decoded, result.elapsed_seconds
     outcome.faces, outcome.events = result.faces_detected, len(result.tracks)
+    outcome.notes = "; ".join(result.notes())
+    if outcome.notes:
+        log().warning("%s: %s", outcome.name, outcome.notes)
     log().info(
         "%d frames in %.1f s (%.1f frames/s): %d face events, %d face ids",
         result.frames_decoded, result.elapsed_seconds, result.frames_per_second,
         outcome.events, outcome.faces,
     )  # fmt: skip
     document = build_document(result)
-    location = json_location(video, lake, job.json_dir, outcome.video_id)
+    published = None if job.json_dir else published_json_path(lake, outcome.video_id)
+    location = json_location(video, lake, job.json_dir, outcome.video_id, published)
     source = job.source or info.path
     batch = steps(normalize_step, result, document, outcome.video_id, location, job.run_id, source)
     outcome.json_path = steps(write_json_step, document, location, lake)
@@ -264,7 +368,50 @@ def _run_steps(
         raise ValidationFailed(f"{outcome.name}: validation {verdict.reason}; not published")
     steps(publish_step, lake, batch)
     log().info("validation passed in %.2f s; published %s", verdict.seconds, outcome.video_id[:12])
+    if job.redact is not None:
+        _redact(job, info, document, outcome, steps, log)
+    if job.report:
+        _report(job, outcome, steps, log)
     outcome.status = VideoStatus.PUBLISHED
+
+
+def _report(job: VideoJob, outcome: VideoOutcome, steps: Steps, log: Log) -> None:
+    """The HTML report beside the JSON. A report is a view of published rows, not a result: one that
+    cannot be written is a warning, and the video stays published."""
+    from tasks.report.lake_index import report_location
+
+    location = report_location(outcome.json_path)
+    try:
+        outcome.report_path = steps(
+            report_step, job.lake, outcome.video_id, job.video, location, outcome.redacted_path or None
+        )
+    except FacetrackError as exc:
+        log().warning("%s: no report (%s)", outcome.name, exc)
+
+
+def _redact(
+    job: VideoJob, info: VideoInfo, document: dict[str, Any], outcome: VideoOutcome, steps: Steps, log: Log
+) -> None:
+    """The redacted copy beside the JSON and its ``redactions`` row. The video stays published when this
+    fails (its rows are right); the outcome fails, naming what is missing."""
+    assert job.redact is not None
+    location = redacted_location(outcome.json_path, job.source or job.video)
+    try:
+        result = steps(redact_step, info, document, location, job.redact, job.lake)
+        ids = set(events_of(document)["face_id"].tolist())
+        rows = redaction_rows(
+            outcome.video_id, location, result, job.redact, ids, True, DEFAULT_MARGIN, job.run_id
+        )
+        steps(record_redaction_step, job.lake, rows, outcome.video_id, job.run_id)
+    except FacetrackError as exc:
+        raise type(exc)(
+            f"{outcome.name}: published {outcome.video_id[:12]} but not redacted: {exc}"
+        ) from None
+    outcome.redacted_path = location
+    log().info(
+        "redacted %d frames (%d with faces) in %.1f s -> %s",
+        result.frames, result.masked_frames, result.seconds, location,
+    )  # fmt: skip
 
 
 def logged_progress(log: Log, parts: int = 10) -> Progress:
@@ -329,6 +476,7 @@ class RunSummary:
             "error": "\n".join(errors) or None,
             "hostname": socket.gethostname(),
             "facetrack_version": facetrack_version(),
+            "updated_at": datetime.now(UTC),
         }
 
 
@@ -344,14 +492,50 @@ def recorded_run(
     Append each video's outcome to ``run.videos``."""
     run = RunSummary(run_id, datetime.now(UTC), expected)
     steps(record_run_step, lake, run)
+    heartbeat = _Heartbeat(lake, run)
     try:
         yield run
     except BaseException as exc:
-        run.finished_at, run.crash = datetime.now(UTC), f"{type(exc).__name__}: {exc}"
+        heartbeat.stop()
+        run.finished_at, run.crash = datetime.now(UTC), _crash_line(exc)
         steps(record_run_step, lake, run)
         raise
+    heartbeat.stop()
     run.finished_at = datetime.now(UTC)
     steps(record_run_step, lake, run)
+
+
+def _crash_line(exc: BaseException) -> str:
+    """What ended a run early, for its ``runs.error``: a signal by name, anything else by its type."""
+    if isinstance(exc, Interrupted):
+        return str(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted by SIGINT"
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Heartbeat:
+    """Rewrites a running run's row every ``HEARTBEAT_SECONDS`` (its ``updated_at``), in a daemon thread,
+    so a run whose process was killed without a word shows as stale instead of running forever."""
+
+    def __init__(self, lake: Lake, run: RunSummary, every: float | None = None) -> None:
+        import threading
+
+        self._lake, self._run, self._every = lake, run, HEARTBEAT_SECONDS if every is None else every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="facetrack-heartbeat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                record_run_step(self._lake, self._run)
+            except Exception as exc:  # a missed beat is not the run's failure; the next one may land
+                default_log().warning("run %s: heartbeat not recorded (%s)", self._run.run_id, exc)
 
 
 ProgressFor = Callable[[str], AbstractContextManager[Progress | None]]
@@ -365,18 +549,50 @@ def run_videos(
     run_id: str | None = None,
     on_video: Callable[[VideoOutcome], None] | None = None,
     progress_for: ProgressFor | None = None,
+    redact: RedactOptions | None = None,
+    report: bool = True,
 ) -> RunSummary:
     """Process videos one after another in this process, under one ``runs`` row.
 
-    A video that fails (bad input, refused by the gate) is recorded and the run goes on with the next;
+    ``redact`` also writes each video with its faces hidden beside its JSON (``redactions`` table). A video
+    that fails (bad input, refused by the gate) is recorded and the run goes on with the next;
     anything unexpected (a bug) is recorded in ``runs`` as the run's error and then raised.
     """
+    from tasks.validate.suites import warm_up
+
     store = Lake.of(lake)
     videos = [os.fspath(p) for p in paths]
+    warm_up()  # GX imports in the background while the first video decodes
+    try:
+        return _run_videos(store, videos, settings, json_dir, run_id, on_video, progress_for, redact, report)
+    except FacetrackError as exc:  # the run's own writes (the lake, the runs row): say whose run it was
+        names = os.path.basename(videos[0]) if len(videos) == 1 else f"{len(videos)} videos"
+        raise type(exc)(f"{names}: {exc}") from None
+
+
+def _run_videos(
+    store: Lake,
+    videos: list[str],
+    settings: DetectorSettings | None,
+    json_dir: str | None,
+    run_id: str | None,
+    on_video: Callable[[VideoOutcome], None] | None,
+    progress_for: ProgressFor | None,
+    redact: RedactOptions | None,
+    report: bool,
+) -> RunSummary:
     prepare_step(store, json_dir)
     with recorded_run(store, run_id or new_run_id(), len(videos)) as run:
         for path in videos:
-            job = VideoJob(path, store, settings or DetectorSettings(), json_dir, run.run_id)
+            job = VideoJob(
+                path,
+                store,
+                settings or DetectorSettings(),
+                json_dir,
+                run.run_id,
+                redact=redact,
+                report=report,
+            )
             with progress_for(path) if progress_for else nullcontext(None) as progress:
                 outcome = process_video(job, progress=progress)
             run.videos.append(outcome)

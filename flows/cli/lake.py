@@ -1,4 +1,5 @@
-"""``facetrack lake optimize|vacuum|checkpoint|history|check``: lake housekeeping and its health check."""
+"""``facetrack lake optimize|vacuum|checkpoint|history|check|tables|migrate``: lake housekeeping, its
+health check after a crash, what it holds, and bringing an older lake up to date."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ TablesOption = Annotated[
 ]
 
 lake_app = typer.Typer(
-    help="Lake housekeeping: compact, z-order, vacuum, checkpoint; check after a crash.",
+    help="Lake housekeeping: compact, z-order, vacuum, checkpoint; check after a crash; tables; migrate.",
     no_args_is_help=True,
 )
 app.add_typer(lake_app, name="lake")

@@ -52,7 +52,7 @@ def _frames_in(fragment: Mapping[str, Any], document: Mapping[str, Any]) -> int:
 def document_from_rows(video: Mapping[str, Any], face_events: pl.DataFrame) -> dict[str, Any]:
     """Rebuild the per-video JSON from a ``videos`` row and that video's ``face_events`` rows."""
     events = face_events.sort(["frame_index", "face_id"])
-    grid = TickGrid(int(video["timescale"]), int(video["interval"]), int(video["frames_per_fragment"]))
+    grid = TickGrid(int(video["timescale"]), int(video["interval_ticks"]), int(video["frames_per_fragment"]))
     return assemble(
         frame_index=events["frame_index"].to_numpy(),
         face_ids=events["face_id"].to_list(),

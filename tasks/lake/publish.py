@@ -1,7 +1,8 @@
 """publish: commit one validated video to the lake, one Delta commit per table, crash-safe across tables.
 
 Delta commits are atomic per table, never across tables, so the order is the contract:
-``face_events``, ``fragments``, ``faces``, ``shots`` first and ``videos`` last. A video counts as published
+``face_events``, ``fragments``, ``faces``, ``shots`` first, then the lineage table ``video_sources``
+(``tasks.lake.sources``), and ``videos`` last. A video counts as published
 only through its ``videos`` row, and every query that means "published data" joins through ``videos``. A
 process killed at any moment therefore leaves either no ``videos`` row (children may be left over, and
 are invisible through the join) or a ``videos`` row with all of its rows. Publishing the video again
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 from tasks.errors import ContractError, first_line
 from tasks.lake import schema as lake_schema
 from tasks.lake.commit import video_predicate, write_rows
+from tasks.lake.migrate import require_current_layout
 from tasks.lake.store import Lake
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ def publish_batch(lake: Lake, batch: VideoBatch, after_commit: AfterCommit | Non
     started = time.perf_counter()
     report = PublishReport(batch.video_id)
     data = {table: _as_arrow(batch, table) for table in lake_schema.PUBLISH_ORDER}
+    require_current_layout(lake)  # an older lake's renamed columns: one line, `facetrack lake migrate`
     lake.ensure_tables()
     video_predicate("videos", batch.video_id)  # refuses an id that is not a SHA-256 before any query
     if _published_row_differs(lake, batch.video_id, data["videos"]):
@@ -84,6 +87,11 @@ def publish_batch(lake: Lake, batch: VideoBatch, after_commit: AfterCommit | Non
         if after_commit:
             after_commit("videos", commit.version)
     for table in lake_schema.PUBLISH_ORDER:
+        if table == "videos":  # lineage, child-like: every source seen for the content (tasks.lake.sources)
+            commit = record_batch_sources(lake, batch.video_id, data["videos"])
+            report.commits.append(commit)
+            if after_commit:
+                after_commit(commit.table, commit.version)
         commit = replace_video_rows(lake, table, batch.video_id, data[table], run_id=batch.run_id)
         report.commits.append(commit)
         if after_commit:
@@ -113,6 +121,15 @@ def replace_video_rows(
     return TableCommit(table, version, rows.num_rows, attempts, time.perf_counter() - started)
 
 
+def record_batch_sources(lake: Lake, video_id: str, videos: pa.Table) -> TableCommit:
+    """Upsert the batch's source into ``video_sources``, keeping the sources earlier runs saw."""
+    from tasks.lake.sources import TABLE, sources_of_videos_rows, upsert_sources
+
+    started = time.perf_counter()
+    version, rows, attempts = upsert_sources(lake, video_id, sources_of_videos_rows(videos), "publish")
+    return TableCommit(TABLE, version, rows, attempts, time.perf_counter() - started)
+
+
 def retract_video(lake: Lake, video_id: str, run_id: str = "") -> TableCommit:
     """Unpublish a video by removing its ``videos`` row; its child rows stay until replaced."""
     empty = lake_schema.VIDEOS.empty_table()
@@ -121,6 +138,7 @@ def retract_video(lake: Lake, video_id: str, run_id: str = "") -> TableCommit:
 
 def delete_video(lake: Lake, video_id: str, run_id: str = "") -> list[TableCommit]:
     """Remove a video from the lake: ``videos`` first (so it is unpublished at once), then its children."""
+    require_current_layout(lake)
     commits = []
     for table in reversed(lake_schema.PUBLISH_ORDER):
         if lake.exists(table):
@@ -128,6 +146,9 @@ def delete_video(lake: Lake, video_id: str, run_id: str = "") -> list[TableCommi
             commits.append(
                 replace_video_rows(lake, table, video_id, empty, run_id=run_id, operation="delete")
             )
+    if lake.exists("video_sources"):  # its lineage goes with it
+        empty = lake_schema.SCHEMAS["video_sources"].empty_table()
+        commits.append(replace_video_rows(lake, "video_sources", video_id, empty, run_id, "delete"))
     return commits
 
 

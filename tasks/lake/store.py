@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tasks.errors import LakeError, first_line
+from tasks.errors import LakeError, first_line, storage_full
 from tasks.lake import schema as lake_schema
 
 if TYPE_CHECKING:
@@ -174,7 +174,8 @@ class Lake:
             with tempfile.NamedTemporaryFile(dir=self.root, prefix=".facetrack-write-test-"):
                 pass
         except OSError as exc:
-            raise LakeError(f"lake {self.root}: cannot write ({exc.strerror or exc})") from None
+            reason = storage_full(exc) or exc.strerror or exc
+            raise LakeError(f"lake {self.root}: cannot write ({reason})") from None
 
     def ensure_tables(self, tables: tuple[str, ...] | None = None) -> None:
         """Create the missing tables with their explicit schema, partitioning and properties.
@@ -196,13 +197,15 @@ class Lake:
                     mode="ignore",
                     partition_by=lake_schema.PARTITIONS[table] or None,
                     name=table,
+                    description=lake_schema.TABLE_DESCRIPTIONS.get(table),
                     configuration=TABLE_PROPERTIES,
                     storage_options=self.storage_options or None,
                 )
             except Exception as exc:
                 if self.exists(table):
                     continue  # created concurrently by another writer
-                raise LakeError(f"cannot create table {self.table_uri(table)}: {first_line(exc)}") from None
+                reason = storage_full(exc) or first_line(exc)
+                raise LakeError(f"cannot create table {self.table_uri(table)}: {reason}") from None
 
 
 def write_object(uri: str, text: str, storage_options: dict[str, str] | None = None) -> str:
@@ -215,6 +218,23 @@ def write_object(uri: str, text: str, storage_options: dict[str, str] | None = N
     try:
         with fs.open_output_stream(path) as out:
             out.write(text.encode("utf-8"))
+    except OSError as exc:
+        raise LakeError(f"cannot write {uri}: {first_line(exc)}") from None
+    return uri
+
+
+def upload_file(path: str, uri: str, storage_options: dict[str, str] | None = None) -> str:
+    """Copy a finished local file (a redacted video) to an object store in one stream; return its URI.
+
+    The object appears when the upload completes, never half-written (a multipart upload is committed
+    only at its end), so the remote counterpart of writing under a temporary name and renaming.
+    """
+    import shutil
+
+    fs, target = arrow_filesystem(uri, storage_options or {})
+    try:
+        with open(path, "rb") as source, fs.open_output_stream(target) as out:
+            shutil.copyfileobj(source, out, length=8 << 20)
     except OSError as exc:
         raise LakeError(f"cannot write {uri}: {first_line(exc)}") from None
     return uri

@@ -111,13 +111,13 @@ def _previous_end(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
     """Where each fragment must start: the previous fragment's end, 0 (the JSON offset) for the first."""
     import polars as pl
 
-    end = pl.col("start") + pl.col("duration")
+    end = pl.col("start_ticks") + pl.col("duration_ticks")
     ordered = end.shift(1).over("video_id", order_by="fragment_index").fill_null(0)
     return frame.select(ordered.alias("_value"))["_value"]
 
 
 def _frames_x_interval(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
-    return frame["frame_count"].cast(frame["interval"].dtype) * frame["interval"]
+    return frame["frame_count"].cast(frame["interval_ticks"].dtype) * frame["interval_ticks"]
 
 
 def _shot_frames(frame: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Series:

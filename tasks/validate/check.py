@@ -99,6 +99,25 @@ def validate_batch(batch: VideoBatch, *, keep_for_docs: bool = False) -> Validat
     )
 
 
+def validate_record(table: str, rows: pl.DataFrame, video_id: str, run_id: str) -> ValidationOutcome:
+    """Validate rows of a record table (``RECORD_SUITES``: e.g. a redaction of a published video) against
+    its suite, the same way a video's batch is: one ``validations`` row per expectation."""
+    runtime = gx_runtime()
+    started = time.perf_counter()
+    validated_at = datetime.now(UTC)
+    stamp = Stamp(run_id, video_id, validated_at, runtime.gx_version)
+    result = runtime.run_suite(table, rows.to_pandas(), run_name=f"{video_id[:16]}_{table}")
+    table_rows = rows_from_gx(table, result, stamp)
+    position = runtime.order[table]
+    table_rows.sort(key=lambda row: position.get(row["expectation"], len(position)))
+    failed = [f"{table}: {row['expectation']}" for row in table_rows if not row["success"]]
+    seconds = time.perf_counter() - started
+    return ValidationOutcome(
+        success=not failed, failed=failed, results=to_frame(table_rows), seconds=seconds,
+        video_id=video_id, run_id=run_id, validated_at=validated_at, gx_seconds=seconds,
+    )  # fmt: skip
+
+
 def _docs_run_name(batch: VideoBatch) -> str:
     """The run name data docs file a result under: the video first (that is what a reader looks for),
     then the run; only URL-safe characters, since it becomes a path in the docs site (or an S3 key)."""

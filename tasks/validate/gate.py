@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks.lake.batch import VideoBatch
 from tasks.lake.publish import publish_batch
 from tasks.lake.store import Lake
-from tasks.validate.check import ValidationOutcome, validate_batch
+from tasks.validate.check import ValidationOutcome, validate_batch, validate_record
 from tasks.validate.quarantine import load_quarantined_batch, quarantine_batch, release
 from tasks.validate.results_table import append_validations
+
+if TYPE_CHECKING:
+    import polars as pl
 
 Publisher = Callable[[Lake, VideoBatch], Any]
 AnyLake = Lake | str | os.PathLike[str]
@@ -31,6 +34,14 @@ def audit(lake: Lake, batch: VideoBatch, *, keep_for_docs: bool = False) -> Vali
     append_validations(lake, outcome.results)
     if not outcome.success:
         quarantine_batch(lake, batch, outcome)
+    return outcome
+
+
+def audit_record(lake: Lake, table: str, rows: pl.DataFrame, video_id: str, run_id: str) -> ValidationOutcome:
+    """Validate the rows of a record table (``redactions``) and record every expectation's result; the
+    caller writes the rows only if ``outcome.success``."""
+    outcome = validate_record(table, rows, video_id, run_id)
+    append_validations(lake, outcome.results)
     return outcome
 
 

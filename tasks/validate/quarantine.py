@@ -140,14 +140,19 @@ def _fit_to_schema(frame: pl.DataFrame, table: str, stamp: dict[str, Any]) -> pa
 
 
 def _replace(lake: Lake, table: str, video_id: str, data: pa.Table) -> int:
+    from deltalake import WriterProperties
+
+    from tasks.validate.results_table import ensure_auxiliary_table
+
     lake.ensure_writable()  # one line for an unwritable local root (object stores answer on write)
+    ensure_auxiliary_table(lake, _table_name(table), quarantine_schema(table))
     version, _ = write_rows(
         quarantine_uri(lake, table),
         data,
         f"{AREA}/{table} ({video_id[:12]})",
         storage_options=lake.storage_options,
         where=predicate([("batch_video_id", "=", video_id)]),
-        create_as=_table_name(table),
+        writer_properties=WriterProperties(compression="ZSTD"),
     )
     return version
 

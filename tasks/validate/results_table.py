@@ -35,7 +35,7 @@ VALIDATIONS = pa.schema(
         pa.field("suite", pa.string(), nullable=False),  # the table's name, or "contract"
         pa.field("expectation", pa.string(), nullable=False),  # the expectation's meta name / the rule
         pa.field("expectation_type", pa.string(), nullable=False),  # GX type, e.g. expect_column_...
-        pa.field("column", pa.string()),  # the column(s) it looks at, comma-separated
+        pa.field("column_name", pa.string()),  # the column(s) it looks at, comma-separated
         pa.field("success", pa.bool_(), nullable=False),
         pa.field("observed_value", pa.string()),  # JSON
         pa.field("unexpected_count", pa.int64()),
@@ -119,7 +119,7 @@ def rows_from_gx(suite: str, result: Any, stamp: Stamp) -> list[dict[str, Any]]:
                 "suite": suite,
                 "expectation": (config.meta or {}).get("name") or config.type,
                 "expectation_type": config.type,
-                "column": _columns(config.kwargs),
+                "column_name": _columns(config.kwargs),
                 "success": bool(item.success),
                 "observed_value": _json(details.get("observed_value")),
                 "unexpected_count": details.get("unexpected_count"),
@@ -142,7 +142,7 @@ def rows_from_contract(violations: list[Any], stamp: Stamp) -> list[dict[str, An
                 "suite": CONTRACT_SUITE,
                 "expectation": rule,
                 "expectation_type": "json_contract_rule",
-                "column": None,
+                "column_name": None,
                 "success": not messages,
                 "observed_value": None,
                 "unexpected_count": len(messages),
@@ -166,20 +166,54 @@ def table_uri(lake: Lake) -> str:
     return lake.table_uri(TABLE)
 
 
+def ensure_auxiliary_table(lake: Lake, name: str, schema: pa.Schema) -> None:
+    """Create a table of the gate's (``validations``, a quarantine twin) if the lake lacks it, with the
+    table properties every lake table gets (``tasks.lake.store.TABLE_PROPERTIES``: checkpoints every 20
+    commits, a week of removed files, 30 days of log), as ``Lake.ensure_tables`` creates the others.
+    Two writers may race to create it: the loser finds it there and carries on."""
+    from deltalake import DeltaTable
+
+    from tasks.errors import LakeError, first_line
+    from tasks.lake.store import TABLE_PROPERTIES
+
+    if lake.exists(name):
+        return
+    lake.ensure_writable()
+    try:
+        DeltaTable.create(
+            lake.table_uri(name),
+            schema,
+            mode="ignore",
+            name=name,
+            configuration=TABLE_PROPERTIES,
+            storage_options=lake.storage_options or None,
+        )
+    except Exception as exc:
+        if not lake.exists(name):
+            raise LakeError(f"cannot create table {lake.table_uri(name)}: {first_line(exc)}") from None
+
+
 def append_validations(lake: Lake, results: pl.DataFrame | None) -> int | None:
-    """Append validation rows to ``<lake>/validations`` (created on first use); return the new version.
+    """Append validation rows to ``<lake>/validations`` (created on first use, with the lake's table
+    properties); return the new version. Written with ZSTD, like every other table.
 
     One commit per call; concurrent appends never conflict logically in Delta, and the rare commit race
     is retried like every other lake write.
     """
+    from deltalake import WriterProperties
+
+    from tasks.lake.migrate import require_current_layout
+
     if results is None or results.height == 0:
         return None
+    require_current_layout(lake)
+    ensure_auxiliary_table(lake, TABLE, VALIDATIONS)
     version, _ = write_rows(
         table_uri(lake),
         results.to_arrow().cast(VALIDATIONS),
         f"{TABLE} ({results['video_id'][0][:12]})",
         storage_options=lake.storage_options,
         mode="append",
-        create_as=TABLE,
+        writer_properties=WriterProperties(compression="ZSTD"),
     )
     return version

@@ -78,6 +78,9 @@ class PublishedRows:
     """
 
     def __init__(self, lake: Lake) -> None:
+        from tasks.lake.migrate import require_current_layout
+
+        require_current_layout(lake)  # old column names would read as nulls: one line instead
         self.tables = {table: lake.open(table) for table in lake_schema.VIDEO_TABLES if lake.exists(table)}
 
     def batch(self, video_id: str, run_id: str) -> VideoBatch:
@@ -145,7 +148,8 @@ def build_data_docs(lake: Lake) -> str:
 
     A local lake gets them in place. For an object-store lake they are rendered into a temporary
     directory and uploaded with pyarrow's filesystem (configured from the lake's storage options), since
-    GX's own S3 backend would need boto3 at run time.
+    GX's own S3 backend would need boto3 at run time. The upload is the whole local tree, so the vendored
+    scripts and styles the pages now link to (``static/vendor/``, see ``docs_assets``) travel with them.
     """
     runtime = gx_runtime()
     target = docs_location(lake)

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-SUITE_TABLES = ("videos", "face_events", "faces", "fragments", "shots")
+SUITE_TABLES = ("videos", "face_events", "faces", "fragments", "shots")  # a video's batch
+RECORD_SUITES = ("redactions",)  # tables of records about a published video, validated one row at a time
 DATASOURCE = "facetrack"
 DOCS_SITE = "facetrack_lake_docs"
 # BASIC keeps the unexpected count and up to 20 unexpected values per expectation: enough to see what
@@ -98,8 +99,14 @@ class GxRuntime:
 
         The site is (re)registered for the directory asked for, so one process can build docs for
         several lakes. Results that are no longer kept disappear from the site: the docs show the last
-        validation of what was kept, which is what ``facetrack validate`` wants.
+        validation of what was kept, which is what ``facetrack validate`` wants. The pages are then made
+        to work offline (``docs_assets.make_offline``: the CDN scripts and styles GX's templates load
+        are copied into ``static/vendor/`` and linked relatively); what still needs the network is logged.
         """
+        import logging
+
+        from tasks.validate.docs_assets import make_offline
+
         with self.lock:
             config = {
                 "class_name": "SiteBuilder",
@@ -115,6 +122,9 @@ class GxRuntime:
             else:
                 self.context.add_data_docs_site(DOCS_SITE, config)
             self.context.build_data_docs(site_names=[DOCS_SITE])
+            offline = make_offline(directory)
+        for page, urls in offline.still_online.items():
+            logging.getLogger(__name__).warning("data docs %s still load from the network: %s", page, urls)
         return os.path.join(os.path.abspath(directory), "index.html")
 
 
@@ -178,7 +188,7 @@ def _build_runtime(directory: Path | None) -> GxRuntime:
     source = context.data_sources.add_or_update_pandas(DATASOURCE)
     definitions: dict[str, Any] = {}
     order: dict[str, dict[str, int]] = {}
-    for table in SUITE_TABLES:
+    for table in (*SUITE_TABLES, *RECORD_SUITES):
         suite_json = load_suite_file(table, directory)
         order[table] = {e["meta"]["name"]: i for i, e in enumerate(suite_json["expectations"])}
         suite = _add_suite(context, suite_json)

@@ -262,6 +262,8 @@ def test_inbox_sweep_isolates_a_corrupt_file_and_skips_known_content(prefect_api
     assert result["totals"] == {"published": 0, "quarantined": 0, "failed": 0, "skipped": 1, "total": 1}
     assert "a-again.mp4" in os.listdir(inbox / "done")
     assert_published_once(lake, ids)
+    names = {r["file_name"] for r in lake_rows(lake, "video_sources") if r["video_id"] == ids[0]}
+    assert names == {"a.mp4", "a-again.mp4"}  # lineage: the skipped copy's name is kept
 
     result = process_inbox(inbox=str(inbox), lake=lake, settle_seconds=60, workers=2)  # nothing new
     assert result["totals"]["total"] == 0
@@ -299,6 +301,7 @@ def test_a_renamed_copy_arriving_is_skipped_without_touching_the_published_card(
     again = state.result()
     assert again["status"] == "skipped" and again["validation"] == "already published"
     assert _task_names(again["flow_run_id"]).count("content-hash") == 1
+    assert {r["file_name"] for r in lake_rows(lake, "video_sources")} == {"a.mp4", "a-again.mp4"}
     key = f"a-mp4-{first['video_id'][:12]}"
     with get_client(sync_client=True) as client:
         (card,) = client.read_artifacts(artifact_filter=_artifacts_of(again["flow_run_id"]))

@@ -195,3 +195,17 @@ def make_bad_inputs(directory: Path, good: str) -> dict[str, str]:
         "missing path": str(directory / "nowhere.mp4"),
         "directory": str(directory),
     }
+
+
+def two_people(frames: int, right_from: int = 0) -> list[np.ndarray]:
+    """BGR frames of two people: the astronaut on the left, an LFW face on the right from frame
+    ``right_from`` on, both drifting a little (a clip with two ids to tell apart)."""
+    left, right = scaled(astronaut_face(), 200), lfw_face(1, 150)
+    out = []
+    for i in range(frames):
+        frame = backdrop(640, 360, 40)
+        paste(frame, left, 60 + i, 80)
+        if i >= right_from:
+            paste(frame, right, 420 - i, 110)
+        out.append(frame)
+    return out

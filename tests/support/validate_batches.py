@@ -98,20 +98,20 @@ def good_batch(seed: str = "good", run_id: str = "run-1") -> VideoBatch:
         pl.DataFrame({"fragment_index": range(-(-GRID_FRAMES // FRAMES_PER_FRAGMENT))})
         .with_columns(
             pl.lit(video_id).alias("video_id"),
-            (pl.col("fragment_index") * FRAMES_PER_FRAGMENT * INTERVAL).alias("start"),
+            (pl.col("fragment_index") * FRAMES_PER_FRAGMENT * INTERVAL).alias("start_ticks"),
             (
                 pl.min_horizontal(
                     FRAMES_PER_FRAGMENT, GRID_FRAMES - pl.col("fragment_index") * FRAMES_PER_FRAGMENT
                 )
                 * INTERVAL
-            ).alias("duration"),
-            pl.lit(INTERVAL).alias("interval"),
+            ).alias("duration_ticks"),
+            pl.lit(INTERVAL).alias("interval_ticks"),
         )
         .join(per_fragment.cast({"fragment_index": pl.Int64}), on="fragment_index", how="left")
         .with_columns(
-            (pl.col("start") / TIMESCALE).alias("start_seconds"),
-            (pl.col("duration") / TIMESCALE).alias("duration_seconds"),
-            (pl.col("duration") // INTERVAL).alias("frame_count"),
+            (pl.col("start_ticks") / TIMESCALE).alias("start_seconds"),
+            (pl.col("duration_ticks") / TIMESCALE).alias("duration_seconds"),
+            (pl.col("duration_ticks") // INTERVAL).alias("frame_count"),
             pl.col("event_count").fill_null(0),
             pl.col("face_ids").fill_null(pl.lit([], dtype=pl.List(pl.Int32))),
         )
@@ -154,7 +154,7 @@ def good_batch(seed: str = "good", run_id: str = "run-1") -> VideoBatch:
         "source_uri": f"/videos/{seed}.mp4",
         "file_name": f"{seed}.mp4",
         "size_bytes": 123_456,
-        "container": "mov,mp4,m4a,3gp,3g2,mj2",
+        "container": "mp4",
         "codec": "h264",
         "pix_fmt": "yuv420p",
         "width": 640,
@@ -164,7 +164,7 @@ def good_batch(seed: str = "good", run_id: str = "run-1") -> VideoBatch:
         "frame_rate_den": 1,
         "frame_rate": float(FPS),
         "timescale": TIMESCALE,
-        "interval": INTERVAL,
+        "interval_ticks": INTERVAL,
         "frames_per_fragment": FRAMES_PER_FRAGMENT,
         "frame_count": GRID_FRAMES,
         "grid_frame_count": GRID_FRAMES,
@@ -182,7 +182,7 @@ def good_batch(seed: str = "good", run_id: str = "run-1") -> VideoBatch:
         "event_count": events.height,
         "frames_decoded": GRID_FRAMES,
         "elapsed_seconds": 1.0,
-        "frames_per_second": float(GRID_FRAMES),
+        "processing_fps": float(GRID_FRAMES),
         "json_path": f"/lake/json/{video_id}.json",
         "run_id": run_id,
         "status": "published",

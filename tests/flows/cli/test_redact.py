@@ -93,5 +93,7 @@ def test_run_redact_prints_where_the_copy_went(clip: str, tmp_path: Path, capsys
     page = Path(report).read_text()
     assert 'src="data:image/jpeg;base64,' in page and "http://" not in page
     assert Path(redacted).name in page  # linked, relative: the report and the copy sit side by side
+    index = (Path(lake) / "reports" / "index.html").read_text()  # the lake's index, refreshed by run
+    assert f"../json/{Path(report).name}" in index
     code, stdout, _ = run_cli(["run", clip, "--lake", str(tmp_path / "lake2"), "--no-report"], capsys)
     assert code == 0 and ".report.html" not in stdout

@@ -92,7 +92,8 @@ def test_an_unwritable_lake_fails_before_any_decoding(media, tmp_path, capsys):
     blocker.write_text("")
     assert main(["run", media["faces"], "--lake", str(blocker / "lake")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("facetrack: error: lake ") and "cannot write" in err and err.count("\n") == 1
+    assert err.startswith("facetrack: error: faces.mp4: lake ")  # whose run it was, then the lake's line
+    assert "cannot write" in err and err.count("\n") == 1
 
 
 def test_help_says_where_the_lake_and_the_json_go(capsys):

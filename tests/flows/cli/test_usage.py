@@ -27,6 +27,8 @@ RUN_WITHOUT_ARGUMENTS = {
     "lake history",
     "lake check",
     "lake migrate",
+    "lake tables",
+    "report",
 }
 
 

@@ -11,48 +11,20 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
-import subprocess
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from tasks.errors import OutputError, os_error_line, storage_full
-
-ROOT = Path(__file__).resolve().parents[3]
-
-
-@lru_cache(maxsize=1)
-def can_mount() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(["unshare", "-rm", "true"], capture_output=True)
-    return probe.returncode == 0
+from tests.support import disks
 
 
 def on_small_disk(
     mount: Path, code: str, size: str = "64k", fill: bool = True, read_only: bool = False
 ) -> str:
-    """Run Python ``code`` with a tmpfs of ``size`` at ``mount`` (filled, or remounted read-only first);
-    returns its stdout."""
-    if not can_mount():
-        pytest.skip("user namespaces (unshare -rm) are not available: no tmpfs to fill")
-    mount.mkdir(parents=True, exist_ok=True)
-    steps = 'mount -t tmpfs -o size="$1" tmpfs "$2" || exit 97'
-    if fill:
-        steps += '; cat /dev/zero > "$2/filler" 2>/dev/null'
-    if read_only:
-        steps += '; mount -o remount,ro "$2" || exit 98'
-    steps += '; shift 2; exec "$@"'
-    done = subprocess.run(
-        ["unshare", "-rm", "sh", "-c", steps, "sh", size, str(mount), sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """Run Python ``code`` on a small real disk at ``mount`` (``tests.support.disks``); returns its stdout."""
+    done = disks.on_small_disk(mount, [sys.executable, "-c", code], size, fill, read_only, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

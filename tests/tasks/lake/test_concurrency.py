@@ -129,7 +129,7 @@ def test_concurrent_writers_neither_lose_nor_duplicate_rows(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("hang_after", lake_schema.PUBLISH_ORDER)
+@pytest.mark.parametrize("hang_after", [*lake_schema.PUBLISH_ORDER[:-1], "video_sources", "videos"])
 def test_a_writer_killed_between_commits_leaves_no_half_published_video(tmp_path, hang_after):
     root, marker = str(tmp_path / "lake"), str(tmp_path / "marker")
     lake = Lake.resolve(root)

@@ -9,43 +9,14 @@ allowed.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
-from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support.disks import on_small_disk
+
 CLI = "import sys; from flows.cli import main; sys.exit(main(sys.argv[1:]))"
-
-
-@lru_cache(maxsize=1)
-def can_mount() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    return subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode == 0
-
-
-def on_small_disk(
-    mount: Path, argv: list[str], size: str, fill: bool = False
-) -> subprocess.CompletedProcess[str]:
-    """Run ``argv`` with a tmpfs of ``size`` at ``mount``, filled first if asked."""
-    if not can_mount():
-        pytest.skip("user namespaces (unshare -rm) are not available: no tmpfs to fill")
-    mount.mkdir(parents=True, exist_ok=True)
-    steps = 'mount -t tmpfs -o size="$1" tmpfs "$2" || exit 97'
-    if fill:
-        steps += '; cat /dev/zero > "$2/filler" 2>/dev/null'
-    steps += '; shift 2; exec "$@"'
-    return subprocess.run(
-        ["unshare", "-rm", "sh", "-c", steps, "sh", size, str(mount), *argv],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 WRITE = """

@@ -64,7 +64,7 @@ def test_republishing_replaces_rows_in_one_commit_per_table(tmp_path):
     assert not report.retracted
     assert row_counts(lake) == once
     assert versions(lake) == {t: v + 1 for t, v in before.items()}
-    assert [c.table for c in report.commits] == list(lake_schema.PUBLISH_ORDER)
+    assert [c.table for c in report.commits] == [*lake_schema.PUBLISH_ORDER[:-1], "video_sources", "videos"]
     last = DeltaTable(lake.table_uri("face_events")).history(1)[0]
     assert last["operationParameters"]["mode"] == "Overwrite"
     assert first.video_id in last["operationParameters"]["predicate"]
@@ -157,7 +157,7 @@ def test_delete_video_unpublishes_first_and_removes_every_row(tmp_path):
     publish_batch(lake, keep)
     publish_batch(lake, drop)
     commits = delete_video(lake, drop.video_id)
-    assert [c.table for c in commits] == list(reversed(lake_schema.PUBLISH_ORDER))
+    assert [c.table for c in commits] == [*reversed(lake_schema.PUBLISH_ORDER), "video_sources"]
     assert row_counts(lake) == expected_counts(keep)
 
 

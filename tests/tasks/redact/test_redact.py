@@ -18,7 +18,8 @@ from tasks.errors import BadInputError
 from tasks.redact import RedactOptions, redact
 from tasks.video.decode import display_turns, upright
 from tasks.video.probe import probe
-from tests.support.media import astronaut_face, backdrop, lfw_face, paste, scaled, write_frames_with_audio
+from tests.support.media import two_people as media_two_people
+from tests.support.media import write_frames_with_audio
 
 pytestmark = pytest.mark.slow
 
@@ -27,14 +28,7 @@ FRAMES = 50
 
 def two_people(frames: int = FRAMES) -> list[np.ndarray]:
     """The astronaut on the left, an LFW face on the right, both drifting a little."""
-    left, right = scaled(astronaut_face(), 200), lfw_face(1, 150)
-    out = []
-    for i in range(frames):
-        frame = backdrop(640, 360, 40)
-        paste(frame, left, 60 + i, 80)
-        paste(frame, right, 420 - i, 110)
-        out.append(frame)
-    return out
+    return media_two_people(frames)
 
 
 @pytest.fixture(scope="module")

@@ -153,11 +153,11 @@ ISSUE_CASES: dict[str, tuple[Break, set[str]]] = {
         {"videos: faces_detected_matches_face_events"},
     ),
     "gap between fragments": (
-        setter("fragments", "start", 20_500, pl.col("fragment_index") == 2),
+        setter("fragments", "start_ticks", 20_500, pl.col("fragment_index") == 2),
         {"fragments: starts_contiguous"},
     ),
     "events x interval != duration": (
-        setter("fragments", "duration", 9_500, pl.col("fragment_index") == 1),
+        setter("fragments", "duration_ticks", 9_500, pl.col("fragment_index") == 1),
         {"fragments: events_times_interval_is_duration"},
     ),
     "shot ends before it starts": (
@@ -216,9 +216,10 @@ EXTRA_GROUPS: dict[str, tuple[list[Break], set[str]]] = {
         [
             setter("videos", "frame_rate_num", 0),
             setter("videos", "frame_rate_den", 0),
-            setter("videos", "interval", 0),
+            setter("videos", "interval_ticks", 0),
             setter("videos", "duration_seconds", -1.0),
             setter("videos", "rotation", 45),
+            setter("videos", "container", "mov,mp4,m4a,3gp,3g2,mj2"),
             setter("videos", "faces_detected", -1),
             setter("videos", "event_count", 1),
             setter("videos", "source_uri", None),
@@ -231,6 +232,7 @@ EXTRA_GROUPS: dict[str, tuple[list[Break], set[str]]] = {
             "videos: interval_positive",
             "videos: duration_at_least_0",
             "videos: rotation_quarter_turn",
+            "videos: container_is_short_name",
             "videos: faces_detected_at_least_0",
             "videos: event_count_matches_face_events",
             "videos: source_uri_not_null",
@@ -246,10 +248,10 @@ EXTRA_GROUPS: dict[str, tuple[list[Break], set[str]]] = {
         [
             setter("fragments", "event_count", 0, pl.col("fragment_index") == 0),
             setter("fragments", "face_count", 1, pl.col("fragment_index") == 2),
-            setter("fragments", "duration", 0, pl.col("fragment_index") == 4),
-            setter("fragments", "interval", 0, pl.col("fragment_index") == 3),
+            setter("fragments", "duration_ticks", 0, pl.col("fragment_index") == 4),
+            setter("fragments", "interval_ticks", 0, pl.col("fragment_index") == 3),
             setter("fragments", "frame_count", 0, pl.col("fragment_index") == 2),
-            setter("fragments", "start", -1, pl.col("fragment_index") == 0),
+            setter("fragments", "start_ticks", -1, pl.col("fragment_index") == 0),
             duplicate_row("fragments", 1),
         ],
         {

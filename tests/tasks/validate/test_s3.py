@@ -10,6 +10,7 @@ import pytest
 
 from tasks.lake.store import Lake
 from tasks.validate import quarantine
+from tasks.validate.docs_assets import DOCS_VENDOR, remote_resources, vendored_files
 from tasks.validate.gate import audit_and_publish
 from tasks.validate.results_table import table_uri as validations_uri
 from tasks.validate.revalidate import revalidate
@@ -50,3 +51,7 @@ def test_gate_quarantine_validations_and_docs_on_s3(s3: Any) -> None:
     assert "lake/docs/index.html" in keys
     pages = [k for k in keys if k.startswith("lake/docs/validations/") and k.endswith(".html")]
     assert len(pages) == len(SUITE_TABLES)  # one page per suite
+    vendored = {f"lake/docs/{DOCS_VENDOR}/{name}" for name in vendored_files()}
+    assert vendored <= set(keys)  # the offline assets travel with the docs
+    index = s3.get_object(Bucket=BUCKET, Key="lake/docs/index.html")["Body"].read().decode()
+    assert remote_resources(index) == [] and f'src="{DOCS_VENDOR}/jquery-3.7.1/' in index

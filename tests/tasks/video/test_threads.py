@@ -60,7 +60,7 @@ def test_behind_raises_the_consumers_error_in_the_caller() -> None:
         if item == 3:
             raise ValueError("encoder refused frame 3")
 
-    with pytest.raises(ValueError, match="frame 3"), Behind(consume, size=1) as worker:  # noqa: PT012
+    with pytest.raises(ValueError, match="frame 3"), Behind(consume, size=1) as worker:
         for index in range(100):
             worker.put(index)
         worker.close()
