@@ -20,7 +20,7 @@ __all__ = ["app", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, print user-facing errors as one line, return the exit code."""
-    from tasks.errors import FacetrackError
+    from tasks.errors import FacetrackError, LakeError, storage_full
     from tasks.settings import quiet_object_store_logs
 
     quiet_object_store_logs()  # before deltalake is imported: no IMDS warnings for an S3 lake, any command
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         result = app(args=argv, prog_name="facetrack", standalone_mode=False)
     except FacetrackError as exc:
         print(f"facetrack: error: {exc}", file=sys.stderr)
+        if isinstance(exc, LakeError) and storage_full(exc):
+            _exit_now(exc.exit_code)  # a Delta write met the full disk: see _exit_now
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
@@ -58,6 +60,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 _SIGNALLED: list[BaseException] = []  # the Interrupted raised by our handler, if a signal came
+
+
+def _exit_now(code: int) -> None:
+    """Leave without Python's shutdown: after a disk filled under a Delta write, delta-rs' storage runtime
+    can abort the process while it is torn down ("terminate called without an active exception", exit
+    134, apache/arrow-rs-object-store#810), after our one line was printed. Everything was said."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _stop_on_signals() -> dict[int, object]:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from models import Detections
+from tasks.lake.schema import container_name
 from tasks.redact.faces import document_frames
 from tasks.video.probe import VideoInfo
 from tasks.video.shots import Shot
@@ -133,7 +134,7 @@ def video_facts(
     ]
     if info is not None:
         facts += [
-            ("codec", f"{info.codec} ({info.pix_fmt}) in {info.container}"),
+            ("codec", f"{info.codec} ({info.pix_fmt}) in {container_name(info.container, info.path)}"),
             ("file size", _bytes_text(info.size_bytes)),
         ]
         if info.rotation:
