@@ -8,7 +8,7 @@
 - ``maintain_lake``: the ``maintain-lake`` flow, nightly housekeeping
 - ``runners``: threads, Dask or Ray for a batch
 - ``inbox``: drop folders and object-store prefixes: claims, filing, the arrival watcher
-- ``serve``: the deployments ``facetrack serve`` runs (schedules, the arrival trigger)
+- ``serve``: what ``facetrack serve`` runs: the deployments, arrivals run in its own process, sweeps
 - ``cli``: the commands
 """
 

@@ -7,6 +7,10 @@
 - ``normalize``: a result and its JSON into a batch
 - ``publish``: a batch into the tables, one commit per table, crash-safe and idempotent
 - ``published``: which videos the lake holds
-- ``runs``: the ``runs`` table's row per run
+- ``runs``: the ``runs`` table's row per run, and its heartbeat
+- ``sources``: every file a video arrived as (``video_sources``)
+- ``redactions``: the ``redactions`` table's row per redacted copy
 - ``maintenance``: optimize, vacuum, checkpoint, history
+- ``check``: what ``lake check`` finds after a crash (damaged logs, leftovers, dead runs)
+- ``migrate``: an older lake's columns brought to the current names
 """
