@@ -36,7 +36,7 @@ from tasks.lake.publish import PublishReport, publish_batch
 from tasks.lake.redactions import record_redaction, redaction_rows
 from tasks.lake.runs import HEARTBEAT_SECONDS, facetrack_version, write_run_row
 from tasks.lake.sources import published_json_path
-from tasks.lake.store import Lake, is_uri, upload_file, write_object
+from tasks.lake.store import Lake, is_uri, write_object, written_at
 from tasks.redact.masks import DEFAULT_MARGIN
 from tasks.redact.run import redact_document
 from tasks.redact.video import RedactionResult, RedactOptions
@@ -221,23 +221,13 @@ def publish_step(lake: Lake, batch: VideoBatch) -> PublishReport:
 def redact_step(
     info: VideoInfo, document: dict[str, Any], location: str, options: RedactOptions, lake: Lake
 ) -> RedactionResult:
-    """Write the video with every face of ``document`` hidden to ``location`` (a path or an object URI:
-    redacted in a local staging folder, then uploaded in one PUT)."""
-    if not is_uri(location):
-        return redact_document(info, document, location, options=options)
-    import shutil
-    import tempfile
+    """Write the video with every face of ``document`` hidden to ``location`` (a path or an object URI)."""
     from dataclasses import replace
 
-    staging = tempfile.mkdtemp(prefix="facetrack-redact-")
-    try:
-        local = redact_document(
-            info, document, os.path.join(staging, os.path.basename(location)), options=options
-        )
-        upload_file(local.path, location, lake.storage_options)
-        return replace(local, path=location)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    result = written_at(
+        location, lambda path: redact_document(info, document, path, options=options), lake.storage_options
+    )
+    return replace(result, path=location)
 
 
 def record_redaction_step(lake: Lake, rows: pl.DataFrame, video_id: str, run_id: str) -> None:
@@ -249,28 +239,19 @@ def record_redaction_step(lake: Lake, rows: pl.DataFrame, video_id: str, run_id:
 
 
 def report_step(lake: Lake, video_id: str, video: str, location: str, redacted: str | None) -> str:
-    """The video's HTML report from its published rows, at ``location`` (a path, or an object URI: written
-    in a local staging folder, then uploaded), and the lake's index of reports refreshed. Returns where
-    the report went."""
+    """The video's HTML report from its published rows, at ``location`` (a path or an object URI), and
+    the lake's index of reports refreshed. Returns where the report went."""
     from tasks.report.lake_index import write_lake_index
     from tasks.report.sources import report_from_lake
 
-    if not is_uri(location):
-        written = report_from_lake(lake, video_id, video, location, redacted, verify=False).path
-    else:
-        import shutil
-        import tempfile
-
-        staging = tempfile.mkdtemp(prefix="facetrack-report-")
-        try:
-            local = report_from_lake(
-                lake, video_id, video, os.path.join(staging, "report.html"), verify=False
-            )
-            written = upload_file(local.path, location, lake.storage_options)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+    local_redacted = None if is_uri(location) else redacted  # a link is relative to a local report only
+    written_at(
+        location,
+        lambda path: report_from_lake(lake, video_id, video, path, local_redacted, verify=False),
+        lake.storage_options,
+    )
     write_lake_index(lake)  # <lake>/reports/index.html: every published video, newest first
-    return written
+    return location
 
 
 def record_run_step(lake: Lake, run: RunSummary) -> None:
@@ -378,9 +359,9 @@ def _run_steps(
 def _report(job: VideoJob, outcome: VideoOutcome, steps: Steps, log: Log) -> None:
     """The HTML report beside the JSON. A report is a view of published rows, not a result: one that
     cannot be written is a warning, and the video stays published."""
-    from tasks.report.lake_index import report_location
+    from tasks.report.sources import default_report_path
 
-    location = report_location(outcome.json_path)
+    location = default_report_path(outcome.json_path)
     try:
         outcome.report_path = steps(
             report_step, job.lake, outcome.video_id, job.video, location, outcome.redacted_path or None

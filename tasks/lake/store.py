@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tasks.errors import LakeError, first_line, storage_full
 from tasks.lake import schema as lake_schema
@@ -238,6 +239,28 @@ def upload_file(path: str, uri: str, storage_options: dict[str, str] | None = No
     except OSError as exc:
         raise LakeError(f"cannot write {uri}: {first_line(exc)}") from None
     return uri
+
+
+T = TypeVar("T")
+
+
+def written_at(location: str, write: Callable[[str], T], storage_options: dict[str, str] | None = None) -> T:
+    """``write(path)`` of a file meant for ``location``: there, when it is a local path; for an object URI,
+    under the same name in a local staging folder, then uploaded in one stream once complete (an object
+    appears whole or not at all). Returns what ``write`` returned."""
+    if not is_uri(location):
+        return write(location)
+    import shutil
+    import tempfile
+
+    staging = tempfile.mkdtemp(prefix="facetrack-upload-")
+    try:
+        local = os.path.join(staging, os.path.basename(location))
+        result = write(local)
+        upload_file(local, location, storage_options)
+        return result
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def arrow_filesystem(uri: str, options: dict[str, str]) -> tuple[Any, str]:

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import os
 import posixpath
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from tasks.errors import LakeError, first_line
-from tasks.lake.store import Lake, arrow_filesystem, is_uri, upload_file
+from tasks.lake.store import Lake, arrow_filesystem, is_uri, written_at
 from tasks.report.html import esc, note, page, relative_href, section
 from tasks.report.render import write_report
+from tasks.report.sources import default_report_path
 from tasks.status import VideoStatus
 
 INDEX_DIR = "reports"
@@ -64,12 +64,6 @@ def default_index_path(lake: Lake) -> str:
     return lake.path(INDEX_DIR, INDEX_NAME)
 
 
-def report_location(json_path: str) -> str:
-    """Where ``facetrack run`` writes a video's report: beside its JSON."""
-    stem = json_path.removesuffix(".faces.json").removesuffix(".json")
-    return f"{stem}.report.html"
-
-
 def read_entries(lake: Lake, index_path: str) -> list[IndexEntry]:
     """The published videos, newest first (``processed_at``; the id breaks ties), with their reports."""
     import polars as pl
@@ -93,7 +87,7 @@ def read_entries(lake: Lake, index_path: str) -> list[IndexEntry]:
         videos = videos.with_columns(pl.lit(None).alias("face_rows"), pl.lit(None).alias("screen_total"))
     videos = videos.sort(["processed_at", "video_id"], descending=True, nulls_last=True)
     rows = list(videos.iter_rows(named=True))
-    reports = [report_location(r["json_path"]) if isinstance(r["json_path"], str) else None for r in rows]
+    reports = [default_report_path(r["json_path"]) if isinstance(r["json_path"], str) else None for r in rows]
     present = _existing(reports, lake)
     return [
         IndexEntry(
@@ -141,17 +135,7 @@ def write_lake_index(lake: Lake | str | os.PathLike[str] | None, output: str | N
     docs = store.path("docs", "index.html")
     docs_href = _href(docs, out) if docs in _existing([docs], store) else None
     text = index_html(entries, store, docs_href)
-    if is_uri(out):
-        staging = tempfile.mkdtemp(prefix="facetrack-index-")
-        try:
-            local = write_report(text, os.path.join(staging, INDEX_NAME))
-            upload_file(local, out, store.storage_options)
-        finally:
-            import shutil
-
-            shutil.rmtree(staging, ignore_errors=True)
-    else:
-        write_report(text, out)
+    written_at(out, lambda path: write_report(text, path), store.storage_options)
     reports = sum(e.href is not None for e in entries)
     return IndexResult(out, len(entries), reports, len(text.encode()), time.perf_counter() - started)
 

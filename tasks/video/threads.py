@@ -21,6 +21,18 @@ _END = object()
 _POLL_SECONDS = 0.1
 
 
+def _put(into: queue.Queue[object], item: object, go_on: Callable[[], bool]) -> bool:
+    """Put ``item`` into a bounded queue, waiting while it is full for as long as ``go_on()`` holds (it may
+    also raise, to hand an error over); False when it stopped holding first."""
+    while go_on():
+        try:
+            into.put(item, timeout=_POLL_SECONDS)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
 class Ahead(Generic[T]):
     """``items`` produced in a background thread, up to ``size`` ahead of the consumer.
 
@@ -59,20 +71,14 @@ class Ahead(Generic[T]):
     def _run(self) -> None:
         try:
             for item in self._items:
-                if not self._put(item):
+                if not _put(self._queue, item, self._running):
                     return
         except BaseException as exc:  # handed to the consumer, raised there
             self._error = exc
-        self._put(_END)
+        _put(self._queue, _END, self._running)
 
-    def _put(self, item: object) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=_POLL_SECONDS)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def _running(self) -> bool:
+        return not self._stop.is_set()
 
 
 class Behind(Generic[T]):
@@ -101,13 +107,7 @@ class Behind(Generic[T]):
         self._finish()
 
     def put(self, item: T) -> None:
-        while True:
-            self._raise()
-            try:
-                self._queue.put(item, timeout=_POLL_SECONDS)
-                return
-            except queue.Full:
-                continue
+        _put(self._queue, item, self._no_error)
 
     def close(self) -> None:
         """Wait for every item to be consumed; raise the consumer's error if it had one."""
@@ -116,14 +116,13 @@ class Behind(Generic[T]):
 
     def _finish(self) -> None:
         if self._thread.is_alive():
-            while True:
-                try:
-                    self._queue.put(_END, timeout=_POLL_SECONDS)
-                    break
-                except queue.Full:
-                    if not self._thread.is_alive():
-                        break
+            _put(self._queue, _END, self._thread.is_alive)
             self._thread.join()
+
+    def _no_error(self) -> bool:
+        """True, or the consumer's error raised (``put`` waits on this)."""
+        self._raise()
+        return True
 
     def _raise(self) -> None:
         if self._error is not None:
