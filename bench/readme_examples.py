@@ -15,6 +15,8 @@ Where the outputs come from, all made under a temporary folder (``--keep DIR`` k
 - ``demo``: ``facetrack demo`` run in ``<tmp>/facetrack``, the folder shown as ``~/facetrack``;
 - ``run``: ``facetrack run a.mp4 broken.mp4 --lake ./lake`` in ``<tmp>/run``, where ``a.mp4`` is the demo
   video and ``broken.mp4`` 1 412 bytes of text; the folder is shown as ``.``;
+- ``import``: ``facetrack import`` of Microsoft's Face Detector, Redactor and aggregate-emotion samples
+  (``tests/support/azure_samples.py``) in ``<tmp>/import``, shown as ``.``;
 - ``sql-*``, ``history``, ``time-travel``, ``formats``: the SQL section's queries on a lake of the seven
   development clips the README names (``../shared/data/corpus/dev/tracking``, or ``--corpus DIR``),
   published by one ``facetrack run --run-id docs-example --no-report`` and then ``facetrack lake
@@ -60,6 +62,10 @@ CORPUS_CLIPS = (
 )
 RUN_ID = "docs-example"
 TIME_TRAVEL_QUERY = "SELECT count(*) AS videos, sum(event_count) AS face_events FROM videos"
+IMPORT_QUERY = (
+    "SELECT v.file_name, e.face_id, e.frame_index, e.time_seconds, e.y, e.height, e.confidence, e.imported "
+    "FROM face_events e JOIN videos v USING (video_id) ORDER BY 1, 2, 3"
+)
 CSV_QUERY = "SELECT file_name, faces_detected FROM videos ORDER BY faces_detected DESC LIMIT 2"
 MARKER = re.compile(r"<!-- example: (?P<name>[\w-]+) -->\n(?P<body>.*?)<!-- /example -->", re.DOTALL)
 SQL_BLOCK = re.compile(r"```sql\n(?P<query>.*?)```", re.DOTALL)
@@ -80,7 +86,7 @@ class Place:
 @dataclass
 class Example:
     name: str
-    place: str  # "demo" | "run" | "corpus"
+    place: str  # "demo" | "run" | "corpus" | "import"
     commands: tuple[str, ...] = ()  # shell lines as shown ("$ ..."), each followed by its output
     sql: bool = False  # the output of the README's sql block before the marker, no "$" line
 
@@ -88,6 +94,15 @@ class Example:
 EXAMPLES = (
     Example("demo", "demo", ("uv run facetrack demo",)),
     Example("run", "run", ("facetrack run a.mp4 broken.mp4 --lake ./lake",)),
+    Example(
+        "import",
+        "import",
+        (
+            "facetrack import street_annotations.json interview_facedetection.json --lake ./lake --no-report",
+            'facetrack import emotion.json --lake ./lake; echo "exit $?"',
+            f'facetrack sql "{IMPORT_QUERY}" --lake ./lake',
+        ),
+    ),
     Example("history", "corpus", ("facetrack lake history --limit 3",)),
     *(
         Example(f"sql-{name}", "corpus", sql=True)
@@ -167,6 +182,27 @@ def make_run(work: str, demo: Place) -> Place:
     shutil.copyfile(video, os.path.join(folder, "a.mp4"))
     with open(os.path.join(folder, "broken.mp4"), "wb") as handle:
         handle.write((b"this is not a video, just text named .mp4\n" * 40)[:1412])
+    return Place(folder, shown_as={folder + "/": "./", folder: "."})
+
+
+def make_import(work: str) -> Place:
+    """Microsoft's Face Detector, Redactor and aggregate-emotion samples as files (the values of
+    ``../shared/format/azure-samples.md``, completed as the tests complete them)."""
+    import json
+
+    sys.path.insert(0, ROOT)
+    from tests.support.azure_samples import aggregate_emotion_sample, face_detector_sample, redactor_sample
+
+    folder = os.path.join(work, "import")
+    os.makedirs(folder, exist_ok=True)
+    samples = {
+        "street_annotations.json": redactor_sample(),
+        "interview_facedetection.json": face_detector_sample(),
+        "emotion.json": aggregate_emotion_sample(),
+    }
+    for name, document in samples.items():
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as handle:
+            json.dump(document, handle, indent=2)
     return Place(folder, shown_as={folder + "/": "./", folder: "."})
 
 
@@ -272,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         "demo": lambda: make_demo(work),
         "run": lambda: make_run(work, place_of("demo")),
         "corpus": lambda: make_corpus(work, args.corpus),
+        "import": lambda: make_import(work),
     }
 
     def place_of(kind: str) -> Place:

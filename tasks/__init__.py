@@ -9,6 +9,7 @@ Everything a Python user needs is importable from here, e.g.::
 
     result = detect_track("clip.mp4")                 # a VideoResult: every face event, with ids
     run_videos(["clip.mp4"], Lake.resolve("./lake"))  # JSON, validation, publish, like `facetrack run`
+    import_files(["clip_annotations.json"], Lake.resolve("./lake"))  # Azure's JSON, like `facetrack import`
     print(run_sql(Lake.resolve("./lake"), "SELECT count(*) FROM faces"))
 """
 
@@ -19,8 +20,10 @@ from typing import TYPE_CHECKING
 from tasks.exports import lazy_exports
 
 if TYPE_CHECKING:  # for type checkers; at run time __getattr__ imports each name on first use
+    from tasks.azure_import import import_files
     from tasks.detect.detect_track import detect_track
     from tasks.detect.result import VideoResult
+    from tasks.document.azure import AzureFaces, read_azure_file
     from tasks.document.build import build_document
     from tasks.document.contract import load_checked_document, violations
     from tasks.document.write import write_json_atomic
@@ -50,6 +53,8 @@ if TYPE_CHECKING:  # for type checkers; at run time __getattr__ imports each nam
     from tasks.video.shots import Shot
 
 _SOURCES = {
+    "import_files": "tasks.azure_import",
+    **dict.fromkeys(["AzureFaces", "read_azure_file"], "tasks.document.azure"),
     "VideoResult": "tasks.detect.result",
     "detect_track": "tasks.detect.detect_track",
     "build_document": "tasks.document.build",

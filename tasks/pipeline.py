@@ -118,6 +118,7 @@ class VideoOutcome:
     seconds: float = 0.0
     flow_run_id: str = ""
     filed_as: str = ""  # where an inbox file went (done/ or failed/)
+    imported: bool = False  # read from another tool's JSON (``facetrack import``), not detected
 
     @property
     def name(self) -> str:
@@ -129,11 +130,14 @@ class VideoOutcome:
         self.error, self.exit_code = str(error), error.exit_code
 
     def line(self) -> str:
-        """The line ``facetrack run`` prints for this video."""
+        """The line ``facetrack run`` (or ``facetrack import``) prints for this video."""
         if self.status == VideoStatus.PUBLISHED:
+            done = "imported" if self.imported else "published"
+            frames = "" if self.imported else f"{self.frames} frames, "
+            took = "" if self.imported else f" in {self.seconds:.1f} s"
             return (
-                f"{self.name}: published {self.video_id[:12]}: {self.frames} frames, {self.events} face "
-                f"events, {self.faces} face ids in {self.seconds:.1f} s"
+                f"{self.name}: {done} {self.video_id[:12]}: {frames}{self.events} face events, "
+                f"{self.faces} face ids{took}"
                 + (f" ({self.notes})" if self.notes else "")
                 + f" -> {self.json_path}"
                 + (f", {self.redacted_path}" if self.redacted_path else "")
@@ -238,7 +242,7 @@ def record_redaction_step(lake: Lake, rows: pl.DataFrame, video_id: str, run_id:
     record_redaction(lake, rows)
 
 
-def report_step(lake: Lake, video_id: str, video: str, location: str, redacted: str | None) -> str:
+def report_step(lake: Lake, video_id: str, video: str | None, location: str, redacted: str | None) -> str:
     """The video's HTML report from its published rows, at ``location`` (a path or an object URI), and
     the lake's index of reports refreshed. Returns where the report went."""
     from tasks.report.lake_index import write_lake_index

@@ -12,7 +12,18 @@ import sys
 
 import typer
 
-from flows.cli import demo, detect, lake, redact, report, run, serve, sql, validate  # noqa: F401  (they register commands)
+from flows.cli import (  # noqa: F401  (they register commands)
+    demo,
+    detect,
+    import_azure,
+    lake,
+    redact,
+    report,
+    run,
+    serve,
+    sql,
+    validate,
+)
 from flows.cli.app import app
 
 __all__ = ["app", "main"]

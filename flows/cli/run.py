@@ -78,24 +78,35 @@ def run(
         threshold, detect_every, input_size, fine_size, scan_seconds, min_face, fragment_seconds
     )
     blur_kind = checked_blur(blur) if redact else None
-    single = len(videos) == 1
+    summary = run_anywhere(
+        videos, Lake.resolve(lake), settings, json_dir, run_id, outcome_printer(len(videos)), runner,
+        workers, dask_address, blur_kind, report,
+    )  # fmt: skip
+    refuse_failures(summary, "videos not published")
+
+
+def outcome_printer(count: int) -> Callable[[VideoOutcome], None]:
+    """Print each file's line as it ends: a success on stdout, a failure on stderr when there are
+    several (a lone failure is reported once, as the command's error)."""
 
     def print_outcome(outcome: VideoOutcome) -> None:
         if outcome.status == VideoStatus.PUBLISHED:
             print(outcome.line())
-        elif not single:  # a lone failure is reported once, as the command's error
+        elif count > 1:
             print(outcome.line(), file=sys.stderr)
 
-    summary = run_anywhere(
-        videos, Lake.resolve(lake), settings, json_dir, run_id, print_outcome, runner, workers,
-        dask_address, blur_kind, report,
-    )  # fmt: skip
+    return print_outcome
+
+
+def refuse_failures(summary: RunSummary, what: str) -> None:
+    """End the command with the run's failures: a lone file's own error, else ``N of M <what>``, exit code
+    the worst of theirs."""
     failed = [v for v in summary.videos if v.status != VideoStatus.PUBLISHED]
-    if single and failed:
-        raise NotPublished(failed[0].error or "not published", failed[0].exit_code)
+    if len(summary.videos) == 1 and failed:
+        raise NotPublished(failed[0].error or what, failed[0].exit_code)
     if failed:
         raise NotPublished(
-            f"{len(failed)} of {len(summary.videos)} videos not published (run {summary.run_id})",
+            f"{len(failed)} of {len(summary.videos)} {what} (run {summary.run_id})",
             max(v.exit_code for v in failed),
         )
 

@@ -5,8 +5,9 @@ delta-rs resolves commit races itself when they do not logically conflict and ra
 ``CommitFailedError`` when they do (two writers replacing the same video, or files another writer
 rewrote); then the whole operation is retried, re-reading the table, with jittered exponential backoff.
 
-A table written by an older facetrack may lack a column added since (the schemas only ever gain
-nullable columns): the column is added to the table, in its own commit, before the rows that carry it.
+A table written by an older facetrack may lack a column added since, or still require a column that has
+become nullable (the schemas only ever gain nullable columns or relax required ones): the column is added,
+or its NOT NULL dropped, in a metadata-only commit before the rows that need it.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def write_rows(
             DeltaTable.create(uri, rows.schema, mode="ignore", name=create_as, storage_options=options)
         table = DeltaTable(uri, storage_options=options)
         _add_missing_columns(table, rows.schema)
+        _relax_required_columns(table, rows.schema)
         write_deltalake(table, rows, **arguments)
         return int(table.version())  # the object follows its own commit
 
@@ -126,6 +128,18 @@ def _add_missing_columns(table: DeltaTable, wanted: pa.Schema) -> None:
     missing = [field for field in wanted if field.name not in present and field.nullable]
     if missing:
         table.alter.add_columns(Schema.from_arrow(pa.schema(missing)).fields)
+
+
+def _relax_required_columns(table: DeltaTable, wanted: pa.Schema) -> None:
+    """Drop NOT NULL from the table's columns that ``wanted`` (the current schema) makes nullable.
+
+    Confidence and landmarks were required until imported rows (``facetrack import``) came, which have
+    none; delta-rs refuses a null in a NOT NULL column, so an older lake is relaxed before its first write.
+    """
+    nullable = {field.name for field in wanted if field.nullable}
+    for column in table.schema().fields:
+        if not column.nullable and column.name in nullable:
+            table.alter.drop_column_not_null(column.name)
 
 
 def with_commit_retries(

@@ -1,4 +1,5 @@
-"""normalize: one processed video (its result and its JSON) into rows for every lake table.
+"""normalize: one processed video (its result and its JSON) into rows for every lake table; or one
+imported video (``ImportedVideo``: another tool's face events, no detector run behind them).
 
 The JSON is the exchange format and the lake must agree with it to the last digit, so the box numbers in
 ``face_events`` are the JSON's own (``json_boxes``), checked against the document itself, and
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from tasks.detect.result import VideoResult
+    from tasks.video.probe import VideoInfo
 
 
 def normalize(
@@ -73,28 +76,22 @@ def normalize(
     scale = np.array([info.width, info.height], np.float64)
     landmarks = (landmarks_px / scale).astype(np.float32).reshape(len(tracks), 10)
     fps = float(info.frame_rate)
-    events = pl.DataFrame(
-        {
-            "video_id": [video_id] * len(tracks),
-            "face_id": tracks.track_id.astype(np.int32),
-            "frame_index": frame_index,
-            "pts": frame_index * grid.interval,
-            "time_seconds": frame_index * grid.interval / grid.timescale,
-            "x": boxes[:, 0],
-            "y": boxes[:, 1],
-            "width": boxes[:, 2],
-            "height": boxes[:, 3],
+    events = _events_frame(
+        video_id,
+        frame_index,
+        tracks.track_id,
+        boxes,
+        grid,
+        measured={
             "confidence": tracks.confidence.astype(np.float32),
             **{col: landmarks[:, i] for i, col in enumerate(lake_schema.LANDMARK_COLUMNS)},
-            "fragment_index": (frame_index // grid.frames_per_fragment).astype(np.int32),
-            lake_schema.FACE_EVENTS_PARTITION: [lake_schema.video_bucket(video_id)] * len(tracks),
-            "detected": tracks.observed,
         },
-        schema=lake_schema.polars_schema("face_events"),
+        detected=tracks.observed,
+        imported=False,
     )
     fragments = _fragments_frame(document, events, video_id, grid.interval, grid.timescale)
     faces = _faces_frame(events, fps)
-    shots = _shots_frame(result, video_id, fps)
+    shots = _shots_frame(list(result.shots), result.grid_frames, video_id, fps)
     settings = result.settings
     video = {
         "video_id": video_id,
@@ -134,6 +131,7 @@ def normalize(
         "run_id": run_id,
         "status": str(VideoStatus.PUBLISHED),
         "facetrack_version": facetrack_version(),
+        "imported_from": None,
     }
     videos = pl.DataFrame([video], schema=lake_schema.polars_schema("videos"))
     return VideoBatch(
@@ -148,6 +146,173 @@ def normalize(
         document=document,
         json_path=json_path,
         run_id=run_id,
+    )
+
+
+@dataclass(frozen=True)
+class ImportedVideo:
+    """A video's face events read from another tool's JSON (``facetrack import``), already on facetrack's
+    frame grid: what ``normalize_imported`` turns into rows. There is no detector run behind it, so no
+    confidence, landmarks, settings or shots; with the video file at hand (``video``) its stream facts
+    and its content hash are the real ones."""
+
+    name: str  # videos.file_name: the video's file name, or the name the user gave
+    source_uri: str  # the video file, else the imported JSON (whose bytes then make the video_id)
+    size_bytes: int  # of the source
+    imported_from: str  # the imported JSON (absolute path or URI)
+    width: int
+    height: int
+    frame_rate: Fraction
+    grid_frames: int
+    frame_index: np.ndarray  # (N,) int64, sorted by frame then id
+    face_ids: np.ndarray  # (N,) the other tool's ids, as they are
+    boxes: np.ndarray  # (N, 4) normalized x, y, width, height, exactly as in the document
+    fragment_seconds: float
+    video: VideoInfo | None = None  # the probed video, when the user gave it
+    details: Mapping[str, Any] = field(default_factory=dict)  # what the import did: videos.detector_settings
+    elapsed_seconds: float = 0.0
+
+
+IMPORTED_MODEL = "azure-media-face-detector"  # videos.model_name of imported rows: what detected them
+
+
+def normalize_imported(
+    imported: ImportedVideo,
+    document: dict[str, Any],
+    *,
+    video_id: str,
+    json_path: str | None = None,
+    run_id: str = "",
+    processed_at: datetime | None = None,
+) -> VideoBatch:
+    """Rows for every table of one imported video, confidence and landmarks null, ``imported`` true.
+
+    The same checks as ``normalize``: the document (facetrack's own, built from the imported events)
+    must keep the contract and hold exactly these events, so the gate sees what the JSON says.
+    """
+    import polars as pl
+
+    require_video_id(video_id)
+    name = os.path.basename(json_path or imported.imported_from) or "document"
+    info = imported.video
+    frames = imported.grid_frames
+    require_contract(document, name)
+    grid = tick_grid(imported.frame_rate, imported.fragment_seconds)
+    doc_events = events_of(document)
+    if not (
+        np.array_equal(doc_events["frame_index"], imported.frame_index)
+        and np.array_equal(doc_events["face_id"], imported.face_ids)
+        and np.array_equal(doc_events["box"], imported.boxes.reshape(-1, 4))
+    ):
+        raise ContractError(f"{name}: the document's face events differ from the imported ones")
+    covered = sum(int(f["duration"]) for f in document["fragments"])
+    if covered != frames * grid.interval:
+        raise ContractError(f"{name}: fragments cover {covered} ticks, not {frames} frames")
+    fps = float(imported.frame_rate)
+    events = _events_frame(
+        video_id,
+        imported.frame_index.astype(np.int64),
+        imported.face_ids,
+        imported.boxes.reshape(-1, 4),
+        grid,
+        measured=None,
+        detected=True,  # every imported box is one the other tool reported
+        imported=True,
+    )
+    rate = Fraction(imported.frame_rate)
+    video = {
+        "video_id": video_id,
+        "source_uri": imported.source_uri,
+        "file_name": imported.name,
+        "size_bytes": imported.size_bytes,
+        "container": lake_schema.container_name(info.container, info.path) if info else None,
+        "codec": info.codec if info else None,
+        "pix_fmt": info.pix_fmt if info else None,
+        "width": imported.width,
+        "height": imported.height,
+        "rotation": info.rotation if info else 0,
+        "frame_rate_num": rate.numerator,
+        "frame_rate_den": rate.denominator,
+        "frame_rate": fps,
+        "timescale": grid.timescale,
+        "interval_ticks": grid.interval,
+        "frames_per_fragment": grid.frames_per_fragment,
+        "frame_count": info.frame_count if info else frames,
+        "grid_frame_count": frames,
+        "duration_seconds": float(info.duration) if info else frames / fps,
+        "processed_at": processed_at or datetime.now(UTC),
+        "model_name": IMPORTED_MODEL,
+        "model_sha256": None,
+        "detector_threshold": None,
+        "detector_input_size": None,
+        "detect_every": None,
+        "min_face_px": None,
+        "fragment_seconds": float(imported.fragment_seconds),
+        "detector_settings": json.dumps(dict(imported.details), sort_keys=True),
+        "faces_detected": int(document["facesDetected"]),
+        "event_count": events.height,
+        "frames_decoded": 0,
+        "elapsed_seconds": float(imported.elapsed_seconds),
+        "processing_fps": None,
+        "json_path": json_path,
+        "run_id": run_id,
+        "status": str(VideoStatus.PUBLISHED),
+        "facetrack_version": facetrack_version(),
+        "imported_from": imported.imported_from,
+    }
+    return VideoBatch(
+        video_id=video_id,
+        tables={
+            "videos": pl.DataFrame([video], schema=lake_schema.polars_schema("videos")),
+            "face_events": events,
+            "faces": _faces_frame(events, fps),
+            "fragments": _fragments_frame(document, events, video_id, grid.interval, grid.timescale),
+            "shots": _shots_frame([], frames, video_id, fps),
+        },
+        document=document,
+        json_path=json_path,
+        run_id=run_id,
+    )
+
+
+def _events_frame(
+    video_id: str,
+    frame_index: np.ndarray,
+    face_ids: np.ndarray,
+    boxes: np.ndarray,
+    grid: TickGrid,
+    *,
+    measured: Mapping[str, np.ndarray] | None,
+    detected: np.ndarray | bool,
+    imported: bool,
+) -> pl.DataFrame:
+    """The face_events rows of one video; ``measured`` (confidence and landmarks) None leaves them null."""
+    import polars as pl
+
+    rows = len(frame_index)
+    columns = ("confidence", *lake_schema.LANDMARK_COLUMNS)
+    nothing = pl.Series([None] * rows, dtype=pl.Float32)
+    values: Mapping[str, np.ndarray | pl.Series] = (
+        measured if measured is not None else {column: nothing for column in columns}
+    )
+    return pl.DataFrame(
+        {
+            "video_id": [video_id] * rows,
+            "face_id": np.asarray(face_ids).astype(np.int32),
+            "frame_index": frame_index,
+            "pts": frame_index * grid.interval,
+            "time_seconds": frame_index * grid.interval / grid.timescale,
+            "x": boxes[:, 0],
+            "y": boxes[:, 1],
+            "width": boxes[:, 2],
+            "height": boxes[:, 3],
+            **{column: values[column] for column in columns},
+            "fragment_index": (frame_index // grid.frames_per_fragment).astype(np.int32),
+            lake_schema.FACE_EVENTS_PARTITION: [lake_schema.video_bucket(video_id)] * rows,
+            "detected": np.broadcast_to(np.asarray(detected, bool), (rows,)),
+            "imported": [imported] * rows,
+        },
+        schema=lake_schema.polars_schema("face_events"),
     )
 
 
@@ -219,7 +384,8 @@ def _faces_frame(events: pl.DataFrame, fps: float) -> pl.DataFrame:
     import polars as pl
 
     area = pl.col("width") * pl.col("height")
-    scored = events.with_columns(area.alias("_area"), (area * pl.col("confidence")).alias("_score"))
+    confidence = pl.col("confidence").fill_null(1.0)  # imported rows have none: the largest box is best
+    scored = events.with_columns(area.alias("_area"), (area * confidence).alias("_score"))
     best = (
         scored.sort(["face_id", "_score", "frame_index"], descending=[False, True, False])
         .group_by("face_id", maintain_order=True)
@@ -260,17 +426,16 @@ def _faces_frame(events: pl.DataFrame, fps: float) -> pl.DataFrame:
     )
 
 
-def _shots_frame(result: VideoResult, video_id: str, fps: float) -> pl.DataFrame:
+def _shots_frame(shots: list[Shot], grid_frames: int, video_id: str, fps: float) -> pl.DataFrame:
     """One row per shot, as the engine found them; the gate checks that they tile the grid.
 
-    A result without shots (made before shot detection, or by hand) gets one shot over the whole grid:
-    a video without a cut is one shot, so every published video has at least one.
+    A result without shots (made before shot detection, by hand, or imported) gets one shot over the
+    whole grid: a video without a known cut is one shot, so every published video has at least one.
     """
     import polars as pl
 
-    shots = list(result.shots)
-    if not shots and result.grid_frames > 0:
-        shots = [Shot(0, 0, result.grid_frames - 1, 0.0, result.grid_frames / fps)]
+    if not shots and grid_frames > 0:
+        shots = [Shot(0, 0, grid_frames - 1, 0.0, grid_frames / fps)]
     return pl.DataFrame(
         {
             "video_id": [video_id] * len(shots),

@@ -13,8 +13,9 @@ Conventions:
 - Timestamps are UTC microseconds, the precision every Delta reader (Spark included) agrees on.
 
 Changing a column here is a schema migration of a lake people already hold: add nullable columns only, at
-the end of a table (``tasks.lake.commit`` adds them to existing tables before the first write that has
-them). A new table needs nothing more: every publish first creates the tables a lake lacks
+the end of a table, or make a required column nullable (``tasks.lake.commit`` adds the columns to existing
+tables, and drops their NOT NULL, before the first write that has them; both are metadata-only commits).
+A new table needs nothing more: every publish first creates the tables a lake lacks
 (``Lake.ensure_tables``), so an older lake gains it, empty, at its next publish. Renaming a column is
 the exception that needs a rewrite: ``tasks.lake.migrate`` (``facetrack lake migrate``) does it, and a
 lake that still has an old name is refused by every write until it has run.
@@ -59,8 +60,8 @@ VIDEOS = pa.schema(
         # FFmpeg's short name of the container format: the member of its format list that the file's
         # extension names ("mp4" for clip.mp4 of "mov,mp4,m4a,3gp,3g2,mj2"), else the list's first item
         # (``container_name``).
-        pa.field("container", pa.string(), nullable=False),
-        pa.field("codec", pa.string(), nullable=False),
+        pa.field("container", pa.string()),
+        pa.field("codec", pa.string()),
         pa.field("pix_fmt", pa.string()),
         pa.field("width", pa.int32(), nullable=False),  # stored (coded) frame
         pa.field("height", pa.int32(), nullable=False),
@@ -76,22 +77,26 @@ VIDEOS = pa.schema(
         pa.field("duration_seconds", pa.float64(), nullable=False),
         pa.field("processed_at", UTC_MICROS, nullable=False),
         pa.field("model_name", pa.string(), nullable=False),
-        pa.field("model_sha256", pa.string(), nullable=False),
-        pa.field("detector_threshold", pa.float64(), nullable=False),
-        pa.field("detector_input_size", pa.int32(), nullable=False),
-        pa.field("detect_every", pa.int32(), nullable=False),
-        pa.field("min_face_px", pa.int32(), nullable=False),
+        pa.field("model_sha256", pa.string()),
+        pa.field("detector_threshold", pa.float64()),
+        pa.field("detector_input_size", pa.int32()),
+        pa.field("detect_every", pa.int32()),
+        pa.field("min_face_px", pa.int32()),
         pa.field("fragment_seconds", pa.float64(), nullable=False),
         pa.field("detector_settings", pa.string(), nullable=False),  # all settings as JSON, for new keys
         pa.field("faces_detected", pa.int32(), nullable=False),  # the JSON's facesDetected
         pa.field("event_count", pa.int64(), nullable=False),  # rows of face_events for this video
         pa.field("frames_decoded", pa.int64(), nullable=False),
         pa.field("elapsed_seconds", pa.float64(), nullable=False),
-        pa.field("processing_fps", pa.float64(), nullable=False),  # processing speed: frames decoded / s
+        pa.field("processing_fps", pa.float64()),  # processing speed: frames decoded / s
         pa.field("json_path", pa.string()),
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("status", pa.string(), nullable=False),  # "published"
         pa.field("facetrack_version", pa.string(), nullable=False),
+        # Where the rows came from when facetrack did not detect them: the Azure Face Detector / Redactor
+        # JSON that ``facetrack import`` read (absolute path or URI); null for videos processed here. An
+        # imported video has no detector settings, confidence or landmarks: those columns are null for it.
+        pa.field("imported_from", pa.string()),
     ]
 )
 
@@ -106,13 +111,17 @@ FACE_EVENTS = pa.schema(
         pa.field("y", pa.float64(), nullable=False),
         pa.field("width", pa.float64(), nullable=False),
         pa.field("height", pa.float64(), nullable=False),
-        pa.field("confidence", pa.float32(), nullable=False),
-        *(pa.field(name, pa.float32(), nullable=False) for name in LANDMARK_COLUMNS),  # normalized
+        pa.field("confidence", pa.float32()),
+        *(pa.field(name, pa.float32()) for name in LANDMARK_COLUMNS),  # normalized
         pa.field("fragment_index", pa.int32(), nullable=False),
         pa.field(FACE_EVENTS_PARTITION, pa.string(), nullable=False),  # video_id[:1], the partition
         # True where the detector saw the face, False where the tracker interpolated or predicted it.
         # Nullable only because it came later: rows published before it have none (the gate requires it).
         pa.field("detected", pa.bool_()),
+        # True for rows ``facetrack import`` read from another tool's JSON (confidence and landmarks null),
+        # false for rows facetrack detected. Nullable only because it came later: rows published before it
+        # have none, and they were all detected here (``imported IS NOT TRUE`` selects them too).
+        pa.field("imported", pa.bool_()),
     ]
 )
 
@@ -132,8 +141,8 @@ FACES = pa.schema(
         pa.field("max_height", pa.float64(), nullable=False),
         pa.field("mean_area", pa.float64(), nullable=False),  # fraction of the frame
         pa.field("max_area", pa.float64(), nullable=False),
-        pa.field("mean_confidence", pa.float64(), nullable=False),
-        pa.field("max_confidence", pa.float64(), nullable=False),
+        pa.field("mean_confidence", pa.float64()),
+        pa.field("max_confidence", pa.float64()),
         # Best frame: the largest, most confident sighting (max area x confidence, earliest on ties);
         # its box is kept so a thumbnail needs no second query.
         pa.field("best_frame_index", pa.int64(), nullable=False),
@@ -142,7 +151,7 @@ FACES = pa.schema(
         pa.field("best_y", pa.float64(), nullable=False),
         pa.field("best_width", pa.float64(), nullable=False),
         pa.field("best_height", pa.float64(), nullable=False),
-        pa.field("best_confidence", pa.float64(), nullable=False),
+        pa.field("best_confidence", pa.float64()),
     ]
 )
 
@@ -341,6 +350,7 @@ COLUMN_COMMENTS: Final[dict[str, dict[str, str]]] = {
         "run_id": "the run that published this row (runs.run_id)",
         "status": "publication status: published",
         "facetrack_version": "facetrack version that wrote the row",
+        "imported_from": "the Azure JSON the rows came from (`facetrack import`); null if detected here",
     },
     "face_events": {
         "video_id": "the video (videos.video_id)",
@@ -352,7 +362,7 @@ COLUMN_COMMENTS: Final[dict[str, dict[str, str]]] = {
         "y": f"box top edge, {_NORMALIZED}",
         "width": f"box width, {_NORMALIZED}",
         "height": f"box height, {_NORMALIZED}",
-        "confidence": "detector confidence, 0..1",
+        "confidence": "detector confidence, 0..1; null for imported rows",
         **{
             f"{name}_{axis}": f"{name.replace('_', ' ')} landmark {axis}, {_NORMALIZED}"
             for name in LANDMARK_NAMES
@@ -361,6 +371,7 @@ COLUMN_COMMENTS: Final[dict[str, dict[str, str]]] = {
         "fragment_index": "fragment of the JSON timeline (fragments.fragment_index)",
         FACE_EVENTS_PARTITION: "partition: first hex digit of video_id",
         "detected": "true where the detector saw the face, false where the tracker filled it in",
+        "imported": "true for rows imported from another tool's JSON (no confidence, no landmarks)",
     },
     "faces": {
         "video_id": "the video (videos.video_id)",
@@ -377,7 +388,7 @@ COLUMN_COMMENTS: Final[dict[str, dict[str, str]]] = {
         "max_height": f"largest box height, {_NORMALIZED}",
         "mean_area": "mean box area, fraction of the frame",
         "max_area": "largest box area, fraction of the frame",
-        "mean_confidence": "mean detector confidence, 0..1",
+        "mean_confidence": "mean detector confidence, 0..1; null for an imported video",
         "max_confidence": "highest detector confidence, 0..1",
         "best_frame_index": "best frame slot (largest area x confidence, earliest on ties)",
         "best_seconds": "time of the best frame, seconds",

@@ -25,6 +25,7 @@ version, so no sighting is lost. Not validated by the gate: it is metadata about
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -135,21 +136,32 @@ def merged(existing: list[dict[str, Any]], sightings: list[dict[str, Any]]) -> l
 
 def published_json_path(lake: Lake, video_id: str) -> str | None:
     """The ``json_path`` of the video's ``videos`` row, if it is published and has one."""
+    row = published_values(lake, video_id, ("json_path",))
+    return row["json_path"] if row and row["json_path"] else None
+
+
+def published_values(lake: Lake, video_id: str, columns: Sequence[str]) -> dict[str, Any] | None:
+    """These columns of the video's ``videos`` row, None when it is not published; a column the table
+    does not have yet (a lake made by an older facetrack) comes back as None."""
     import pyarrow as pa
     from deltalake import QueryBuilder
 
     require_video_id(video_id)
     if not lake.exists("videos"):
         return None
-    query = f"SELECT json_path FROM videos WHERE video_id = '{video_id}'"  # checked above: hex only
     try:
-        reader = QueryBuilder().register("videos", lake.open("videos")).execute(query)
-        paths = pa.RecordBatchReader.from_stream(reader).read_all().column("json_path").to_pylist()
+        table = lake.open("videos")
+        present = [c for c in columns if c in {f.name for f in table.schema().fields}] or ["video_id"]
+        query = f"SELECT {', '.join(present)} FROM videos WHERE video_id = '{video_id}'"  # hex only
+        reader = QueryBuilder().register("videos", table).execute(query)
+        rows = pa.RecordBatchReader.from_stream(reader).read_all().to_pylist()
     except LakeError:
         raise
     except Exception as exc:
         raise LakeError(f"cannot read the videos table of {lake.root}: {first_line(exc)}") from None
-    return next((p for p in paths if p), None)
+    if not rows:
+        return None
+    return {column: rows[0].get(column) for column in columns}
 
 
 def _size_of(source: str, lake: Lake) -> int:

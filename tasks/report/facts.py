@@ -146,7 +146,9 @@ def video_facts(
     if extra.get("model_name"):
         sha = str(extra.get("model_sha256") or "")
         facts.append(("model", f"{extra['model_name']}" + (f" (SHA-256 {sha[:12]}...)" if sha else "")))
-    if extra.get("detector_settings"):
+    if extra.get("imported_from"):  # no detector run here: say where the faces came from instead
+        facts.append(("imported from", str(extra["imported_from"])))
+    elif extra.get("detector_settings"):
         facts.append(("settings", settings_text(str(extra["detector_settings"]))))
     if extra.get("processed_at"):
         facts.append(("processed", str(extra["processed_at"])))

@@ -105,6 +105,7 @@ def report_from_lake(
     events = rows.face_events.sort(["frame_index", "face_id"])
     detected = events["detected"]
     detected_known = len(events) > 0 and detected.null_count() == 0
+    confidence_known = len(events) > 0 and events["confidence"].null_count() == 0  # none when imported
     tracks = tracks_from_events(
         {
             "frame_index": events["frame_index"].to_numpy(),
@@ -113,7 +114,7 @@ def report_from_lake(
         },
         int(row["width"]),
         int(row["height"]),
-        confidence=events["confidence"].to_numpy(),
+        confidence=events["confidence"].to_numpy() if confidence_known else None,
         detected=detected.fill_null(True).to_numpy() if len(events) else None,
     )
     json_path = row.get("json_path")
@@ -133,7 +134,7 @@ def report_from_lake(
         height=int(row["height"]),
         facts=[*video_facts(info, document, row), ("video id", str(row["video_id"]))],
         tracks=tracks,
-        confidence_known=len(events) > 0,
+        confidence_known=confidence_known,
         detected_known=detected_known,
         shots=rows.shots,
         validation=rows.validation,
@@ -152,8 +153,8 @@ def _lake_video(rows: VideoRows, video: str | None, verify: bool = True) -> Vide
     row = rows.video
     if video is None:
         source = row.get("source_uri")
-        if not (isinstance(source, str) and os.path.isfile(source)):
-            return None
+        if not (isinstance(source, str) and os.path.isfile(source)) or source == row.get("imported_from"):
+            return None  # gone, or an imported video known by its JSON only
         video = source
     info = probe(video)
     if verify and video_id(video) != row["video_id"]:

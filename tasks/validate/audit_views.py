@@ -39,8 +39,28 @@ def audit_views(tables: dict[str, pl.DataFrame]) -> dict[str, pd.DataFrame]:
             frame = pl.DataFrame()
         for name, (dtype, build) in columns.items():
             frame = frame.with_columns(_safe_column(frame, tables, name, dtype, build))
-        views[table] = frame.to_pandas()
+        views[table] = _nullable_integers(frame, table)
     return views
+
+
+def _nullable_integers(frame: pl.DataFrame, table: str) -> pd.DataFrame:
+    """The frame as pandas, the schema's nullable integer columns with nulls as pandas' nullable ``Int32``
+    / ``Int64`` (of the frame's own width). A null in a plain integer column turns it into float64, which
+    its ``_type`` expectation must refuse (a required integer that lost a value), but an imported video's
+    ``detect_every`` may be null and is still an integer. GX reads ``Int64`` as ``int64``."""
+    import pyarrow as pa
+
+    from tasks.lake.schema import SCHEMAS
+
+    view = frame.to_pandas()
+    for field in SCHEMAS[table]:
+        name = field.name
+        if not (field.nullable and pa.types.is_integer(field.type) and name in frame.columns):
+            continue
+        dtype = frame.schema[name]
+        if dtype.is_integer() and view[name].dtype.kind == "f":
+            view[name] = view[name].astype(str(dtype))  # Polars and pandas name them alike: Int32, Int64
+    return view
 
 
 def _safe_column(
@@ -151,6 +171,28 @@ def _video_grid_frames(frame: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> 
     return _lookup(frame, tables.get("videos"), ["video_id"], pl.col("grid_frame_count").first())
 
 
+def _video_imported(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    """Whether the video was imported (``facetrack import``): it names the JSON its rows came from."""
+    return frame["imported_from"].is_not_null()
+
+
+def _row_video_imported(frame: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> pl.Series:
+    """Whether the row's video was imported, null when the batch has no ``videos`` row for it."""
+    import polars as pl
+
+    return _lookup(frame, tables.get("videos"), ["video_id"], pl.col("imported_from").is_not_null().first())
+
+
+def _measurements(frame: pl.DataFrame, _: dict[str, pl.DataFrame]) -> pl.Series:
+    """How many of confidence and the ten landmark coordinates the row has (11 detected, 0 imported)."""
+    import polars as pl
+
+    from tasks.lake.schema import LANDMARK_COLUMNS
+
+    present = [pl.col(c).is_not_null().cast(pl.Int64) for c in ("confidence", *LANDMARK_COLUMNS)]
+    return frame.select(pl.sum_horizontal(present).alias("_value"))["_value"]
+
+
 @cache
 def audit_columns() -> dict[str, dict[str, tuple[pl.DataType, AuditColumn]]]:
     """Per table, the audit columns in the order the suites list them: name -> (dtype, how to compute)."""
@@ -161,15 +203,19 @@ def audit_columns() -> dict[str, dict[str, tuple[pl.DataType, AuditColumn]]]:
             "audit_distinct_face_ids": (pl.Int64(), _distinct_face_ids),
             "audit_event_rows": (pl.Int64(), _rows_in_events(["video_id"])),
             "audit_shot_frames": (pl.Int64(), _shot_frames),
+            "audit_imported": (pl.Boolean(), _video_imported),
         },
         "face_events": {
             "audit_right_edge": (pl.Float64(), _right_edge),
             "audit_bottom_edge": (pl.Float64(), _bottom_edge),
             "audit_video_duration_seconds": (pl.Float64(), _video_duration),
             "audit_video_bucket": (pl.String(), _video_bucket),
+            "audit_video_imported": (pl.Boolean(), _row_video_imported),
+            "audit_measurements": (pl.Int64(), _measurements),
         },
         "faces": {
             "audit_event_rows": (pl.Int64(), _rows_in_events(["video_id", "face_id"])),
+            "audit_imported": (pl.Boolean(), _row_video_imported),
         },
         "fragments": {
             "audit_previous_end": (pl.Int64(), _previous_end),

@@ -54,6 +54,7 @@ def _events(video_id: str) -> list[dict[str, Any]]:
                     "fragment_index": frame // FRAMES_PER_FRAGMENT,
                     lake_schema.FACE_EVENTS_PARTITION: lake_schema.video_bucket(video_id),
                     "detected": frame % 2 == 0,  # detecting every 2nd frame: the tracker fills the rest
+                    "imported": False,
                 }
             )
     return rows
@@ -187,6 +188,7 @@ def good_batch(seed: str = "good", run_id: str = "run-1") -> VideoBatch:
         "run_id": run_id,
         "status": "published",
         "facetrack_version": "0.1.0",
+        "imported_from": None,
     }
     videos = pl.DataFrame([video], schema=lake_schema.polars_schema("videos"))
     shots = pl.DataFrame(
