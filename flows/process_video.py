@@ -38,7 +38,7 @@ from tasks.pipeline import (
 from tasks.pipeline import (
     process_video as run_pipeline,
 )
-from tasks.redact.blur import BLURS
+from tasks.redact.blur import checked_blur
 from tasks.redact.video import RedactOptions
 from tasks.settings import DetectorSettings
 from tasks.status import VideoStatus
@@ -58,9 +58,7 @@ def redact_options_from(blur: str | None) -> RedactOptions | None:
     """The redaction a flow parameter asks for: a blur kind (``"med"``), or None for no redacted copy."""
     if blur is None:
         return None
-    if blur not in BLURS:
-        raise BadInputError(f"redact: unknown blur {blur!r} (one of {', '.join(BLURS)})")
-    return RedactOptions(blur=blur)
+    return RedactOptions(blur=checked_blur(blur, "the redact parameter"))
 
 
 class VideoFailed(FacetrackError):

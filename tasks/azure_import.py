@@ -38,6 +38,7 @@ from tasks.pipeline import (
     prepare_step,
     publish_step,
     recorded_run,
+    refresh_index,
     report_step,
     validate_step,
     write_json_step,
@@ -79,6 +80,8 @@ def import_files(
             run.videos.append(outcome)
             if on_file:
                 on_file(outcome)
+    if report:
+        refresh_index(store, run)
     return run
 
 
@@ -244,7 +247,7 @@ def _with_report(lake: Lake, outcome: VideoOutcome, video: str | None) -> VideoO
         return outcome
     try:
         location = default_report_path(outcome.json_path)
-        outcome.report_path = report_step(lake, outcome.video_id, video, location, None)
+        outcome.report_path = report_step(lake, outcome.video_id, video, location, None, index=False)
     except FacetrackError as exc:
         outcome.notes = "; ".join(filter(None, [outcome.notes, f"no report ({exc})"]))
     return outcome

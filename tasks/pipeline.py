@@ -93,6 +93,7 @@ class VideoJob:
     video_id: str | None = None  # the content hash, when the caller already computed it
     redact: RedactOptions | None = None  # also write the video with every face hidden, beside its JSON
     report: bool = True  # write the HTML report (gallery, timeline, contact sheet) beside the JSON
+    index: bool = True  # then refresh the lake's index of reports (a run of many does it once, at its end)
 
 
 @dataclass
@@ -242,10 +243,11 @@ def record_redaction_step(lake: Lake, rows: pl.DataFrame, video_id: str, run_id:
     record_redaction(lake, rows)
 
 
-def report_step(lake: Lake, video_id: str, video: str | None, location: str, redacted: str | None) -> str:
+def report_step(
+    lake: Lake, video_id: str, video: str | None, location: str, redacted: str | None, index: bool = True
+) -> str:
     """The video's HTML report from its published rows, at ``location`` (a path or an object URI), and
-    the lake's index of reports refreshed. Returns where the report went."""
-    from tasks.report.lake_index import write_lake_index
+    (``index``) the lake's index of reports refreshed. Returns where the report went."""
     from tasks.report.sources import report_from_lake
 
     local_redacted = None if is_uri(location) else redacted  # a link is relative to a local report only
@@ -254,8 +256,17 @@ def report_step(lake: Lake, video_id: str, video: str | None, location: str, red
         lambda path: report_from_lake(lake, video_id, video, path, local_redacted, verify=False),
         lake.storage_options,
     )
-    write_lake_index(lake)  # <lake>/reports/index.html: every published video, newest first
+    if index:
+        index_step(lake)
     return location
+
+
+def index_step(lake: Lake) -> str:
+    """``<lake>/reports/index.html``: every published video, newest first. It reads the whole ``videos``
+    and ``faces`` tables, so a run of many videos writes it once, after the last report."""
+    from tasks.report.lake_index import write_lake_index
+
+    return write_lake_index(lake).path
 
 
 def record_run_step(lake: Lake, run: RunSummary) -> None:
@@ -368,8 +379,9 @@ def _report(job: VideoJob, outcome: VideoOutcome, steps: Steps, log: Log) -> Non
     location = default_report_path(outcome.json_path)
     try:
         outcome.report_path = steps(
-            report_step, job.lake, outcome.video_id, job.video, location, outcome.redacted_path or None
-        )
+            report_step, job.lake, outcome.video_id, job.video, location, outcome.redacted_path or None,
+            job.index,
+        )  # fmt: skip
     except FacetrackError as exc:
         log().warning("%s: no report (%s)", outcome.name, exc)
 
@@ -577,6 +589,7 @@ def _run_videos(
                 run.run_id,
                 redact=redact,
                 report=report,
+                index=False,  # once, after the last video
             )
             with progress_for(path) if progress_for else nullcontext(None) as progress:
                 outcome = process_video(job, progress=progress)
@@ -585,4 +598,17 @@ def _run_videos(
                 on_video(outcome)
             if len(run.videos) < len(videos):
                 record_run_step(store, run)  # progress so far, visible if we die later
+    if report:
+        refresh_index(store, run)
     return run
+
+
+def refresh_index(lake: Lake, run: RunSummary) -> None:
+    """The lake's index of reports, once a run published something; one that cannot be written is a
+    warning, as a report is (the videos stay published)."""
+    if not any(v.status == VideoStatus.PUBLISHED for v in run.videos):
+        return
+    try:
+        index_step(lake)
+    except FacetrackError as exc:
+        default_log().warning("lake %s: index of reports not written (%s)", lake.root, exc)

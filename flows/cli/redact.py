@@ -25,11 +25,9 @@ BLUR_HELP = "low, med, high, box (outlines only, for checking), black or mosaic.
 
 def checked_blur(blur: str) -> str:
     """The blur kind, or one line naming the kinds there are."""
-    from tasks.redact.blur import BLURS
+    from tasks.redact.blur import checked_blur as checked
 
-    if blur not in BLURS:
-        raise BadInputError(f"--blur must be one of {', '.join(BLURS)}; got {blur!r}")
-    return blur
+    return checked(blur, "--blur")
 
 
 def parse_ids(text: str | None, option: str) -> list[int] | None:

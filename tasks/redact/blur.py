@@ -13,6 +13,18 @@ from __future__ import annotations
 import numpy as np
 
 BLURS = ("low", "med", "high", "box", "black", "mosaic")
+
+
+def checked_blur(blur: str, option: str = "--blur") -> str:
+    """The blur kind, or one line naming the kinds there are (``option``: what the user set it with, the
+    CLI's ``--blur`` or a flow's ``redact`` parameter)."""
+    from tasks.errors import BadInputError
+
+    if blur not in BLURS:
+        raise BadInputError(f"{option} must be one of {', '.join(BLURS)}; got {blur!r}")
+    return blur
+
+
 SHAPES = ("ellipse", "box")
 DEFAULT_BLUR = "med"
 DEFAULT_SHAPE = "ellipse"

@@ -160,7 +160,9 @@ def test_the_flow_redacts_as_a_task_and_records_the_copy(prefect_api, tmp_path):
     assert {"publish", "redact", "record-redaction", "report"} <= names, names
 
     refused = process_video(video=video, lake=lake, redact="smudge", return_state=True)
-    assert refused.is_failed() and "unknown blur 'smudge'" in refused.message
+    kinds = "low, med, high, box, black, mosaic"
+    assert refused.is_failed()
+    assert f"the redact parameter must be one of {kinds}; got 'smudge'" in str(refused.message)
 
 
 def test_a_flow_run_and_a_plain_run_write_the_same_json_and_rows(prefect_api, tmp_path):

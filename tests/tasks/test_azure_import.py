@@ -139,6 +139,8 @@ def test_the_gate_recorded_each_import(imported: Imported) -> None:
 
 
 def test_the_report_says_imported_and_shows_no_confidence(imported: Imported) -> None:
+    index = Path(imported.lake.root, "reports", "index.html").read_text()  # written once, at the end
+    assert "interview_facedetection" in index and "street_annotations" in index
     outcome = imported.run.videos[1]
     page = Path(outcome.report_path).read_text()
     assert "imported from" in page and "street_annotations.json" in page
