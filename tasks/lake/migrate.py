@@ -1,7 +1,8 @@
 """migrate: bring a lake made by an older facetrack up to the current layout (``facetrack lake migrate``).
 
 Most schema changes need no migration: new columns are nullable, added at the end, and added to an
-older table by the first write that carries them (``tasks.lake.commit``). A *renamed* column is
+older table by the first write that carries them, and a required column made nullable (confidence and
+landmarks, for imported rows) loses its NOT NULL the same way (``tasks.lake.commit``). A *renamed* column is
 different: an old table still has the old name, and a write with the new one would add it as a second,
 empty column. Renamed so far, because SQL engines reserve old names (DataFusion fails on an unquoted
 ``interval``, DuckDB on ``column``; ``start`` and ``duration`` went with ``interval``, so every tick
