@@ -121,7 +121,7 @@ def _import(
     faces = read_azure_file(path)
     info = probe(video) if video else None
     outcome.video_id = content_id(video or path)
-    imported, notes = imported_video(faces, path, info, name, fragment_seconds)
+    imported = imported_video(faces, path, info, name, fragment_seconds)
     grid = tick_grid(imported.frame_rate, fragment_seconds)
     document = assemble(
         frame_index=imported.frame_index,
@@ -145,9 +145,9 @@ def _import(
     batch = normalize_imported(
         imported, document, video_id=outcome.video_id, json_path=location, run_id=run_id
     )
-    outcome.fps, outcome.frames = float(imported.frame_rate), 0
+    outcome.fps = float(imported.frame_rate)
     outcome.faces, outcome.events = int(document["facesDetected"]), batch.tables["face_events"].height
-    outcome.notes = "; ".join(notes)
+    outcome.notes = "; ".join(imported.details["notes"])
     verdict = validate_step(lake, batch)
     outcome.validation = verdict.reason
     if not verdict.success:
@@ -169,10 +169,11 @@ def imported_video(
     info: VideoInfo | None,
     name: str | None,
     fragment_seconds: float,
-) -> tuple[ImportedVideo, list[str]]:
+) -> ImportedVideo:
     """The document's events on facetrack's frame grid: the video's (``info``) when it is given, else the
-    document's own rate; with what the user should hear about the mapping. Refuses (one line) a document
-    that cannot be of ``info``: another frame shape, or faces after the video's end."""
+    document's own rate; what the user should hear about the mapping is in its ``details["notes"]``.
+    Refuses (one line) a document that cannot be of ``info``: another frame shape, or faces after the
+    video's end."""
     notes = list(faces.notes)
     if info is not None:
         _require_same_shape(faces, info)
@@ -209,7 +210,7 @@ def imported_video(
     }
     source = info.path if info is not None else absolute
     label = name or (os.path.basename(info.path) if info is not None else os.path.splitext(faces.name)[0])
-    imported = ImportedVideo(
+    return ImportedVideo(
         name=label,
         source_uri=os.path.abspath(source),
         size_bytes=info.size_bytes if info is not None else os.path.getsize(path),
@@ -225,7 +226,6 @@ def imported_video(
         video=info,
         details=details,
     )
-    return imported, notes
 
 
 def _require_same_shape(faces: AzureFaces, info: VideoInfo) -> None:

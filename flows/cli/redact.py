@@ -24,7 +24,8 @@ BLUR_HELP = "low, med, high, box (outlines only, for checking), black or mosaic.
 
 
 def checked_blur(blur: str) -> str:
-    """The blur kind, or one line naming the kinds there are."""
+    """The blur kind, or one line naming the kinds there are (``tasks.redact.blur.checked_blur``, imported
+    here when an option is checked: it brings numpy, which ``--help`` does without)."""
     from tasks.redact.blur import checked_blur as checked
 
     return checked(blur, "--blur")

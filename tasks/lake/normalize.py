@@ -64,13 +64,7 @@ def normalize(
 
     boxes = json_boxes(tracks, info.width, info.height)
     frame_index = tracks.frame_index.astype(np.int64)
-    doc_events = events_of(document)
-    if not (
-        np.array_equal(doc_events["frame_index"], frame_index)
-        and np.array_equal(doc_events["face_id"], tracks.track_id)
-        and np.array_equal(doc_events["box"], boxes)
-    ):
-        raise ContractError(f"{name}: the document's face events differ from the tracks they were built from")
+    _require_events(document, frame_index, tracks.track_id, boxes, name, "the tracks they were built from")
 
     landmarks_px = np.asarray(tracks.landmarks, np.float64).reshape(len(tracks), 5, 2)
     scale = np.array([info.width, info.height], np.float64)
@@ -198,16 +192,9 @@ def normalize_imported(
     frames = imported.grid_frames
     require_contract(document, name)
     grid = tick_grid(imported.frame_rate, imported.fragment_seconds)
-    doc_events = events_of(document)
-    if not (
-        np.array_equal(doc_events["frame_index"], imported.frame_index)
-        and np.array_equal(doc_events["face_id"], imported.face_ids)
-        and np.array_equal(doc_events["box"], imported.boxes.reshape(-1, 4))
-    ):
-        raise ContractError(f"{name}: the document's face events differ from the imported ones")
-    covered = sum(int(f["duration"]) for f in document["fragments"])
-    if covered != frames * grid.interval:
-        raise ContractError(f"{name}: fragments cover {covered} ticks, not {frames} frames")
+    events_in = (imported.frame_index, imported.face_ids, imported.boxes)
+    _require_events(document, *events_in, name, "the imported ones")
+    _require_coverage(document, frames, grid, name)
     fps = float(imported.frame_rate)
     events = _events_frame(
         video_id,
@@ -329,11 +316,34 @@ def _require_agreement(document: dict[str, Any], result: VideoResult, grid: Tick
     for key, value in expected.items():
         if document[key] != value:
             raise ContractError(f"{name}: '{key}' is {document[key]!r} but the video's result says {value!r}")
+    _require_coverage(document, result.grid_frames, grid, name)
+
+
+def _require_events(
+    document: Mapping[str, Any],
+    frame_index: np.ndarray,
+    face_ids: np.ndarray,
+    boxes: np.ndarray,
+    name: str,
+    origin: str,
+) -> None:
+    """The document's face events must be exactly these, the ones it was built from (``origin``)."""
+    events = events_of(document)
+    if not (
+        np.array_equal(events["frame_index"], frame_index)
+        and np.array_equal(events["face_id"], face_ids)
+        and np.array_equal(events["box"], boxes.reshape(-1, 4))
+    ):
+        raise ContractError(f"{name}: the document's face events differ from {origin}")
+
+
+def _require_coverage(document: Mapping[str, Any], grid_frames: int, grid: TickGrid, name: str) -> None:
+    """The fragments must cover exactly the grid's frames."""
     covered = sum(int(f["duration"]) for f in document["fragments"])
-    if covered != result.grid_frames * grid.interval:
+    if covered != grid_frames * grid.interval:
         raise ContractError(
-            f"{name}: fragments cover {covered} ticks but {result.grid_frames} frames"
-            f" of {grid.interval} ticks need {result.grid_frames * grid.interval}"
+            f"{name}: fragments cover {covered} ticks but {grid_frames} frames"
+            f" of {grid.interval} ticks need {grid_frames * grid.interval}"
         )
 
 

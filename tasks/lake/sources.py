@@ -151,7 +151,8 @@ def published_values(lake: Lake, video_id: str, columns: Sequence[str]) -> dict[
         return None
     try:
         table = lake.open("videos")
-        present = [c for c in columns if c in {f.name for f in table.schema().fields}] or ["video_id"]
+        names = {f.name for f in table.schema().fields}
+        present = [c for c in columns if c in names] or ["video_id"]
         query = f"SELECT {', '.join(present)} FROM videos WHERE video_id = '{video_id}'"  # hex only
         reader = QueryBuilder().register("videos", table).execute(query)
         rows = pa.RecordBatchReader.from_stream(reader).read_all().to_pylist()

@@ -13,6 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 BLURS = ("low", "med", "high", "box", "black", "mosaic")
+SHAPES = ("ellipse", "box")
+DEFAULT_BLUR = "med"
+DEFAULT_SHAPE = "ellipse"
 
 
 def checked_blur(blur: str, option: str = "--blur") -> str:
@@ -24,10 +27,6 @@ def checked_blur(blur: str, option: str = "--blur") -> str:
         raise BadInputError(f"{option} must be one of {', '.join(BLURS)}; got {blur!r}")
     return blur
 
-
-SHAPES = ("ellipse", "box")
-DEFAULT_BLUR = "med"
-DEFAULT_SHAPE = "ellipse"
 
 # Gaussian sigma as a share of the face's size; blocks across the face for the pixelating kinds.
 _SIGMA = {"low": 0.08, "med": 0.16, "high": 0.12}
